@@ -1,0 +1,51 @@
+import pg from 'pg'
+import { Kysely, PostgresDialect } from 'kysely'
+import { UnavailableError } from '../errors.js'
+import type { Database } from './types.js'
+
+/** A Kysely instance bound to one namespace's schema. */
+export type Db = Kysely<Database>
+
+// int8 (bigserial ids, counts) as JS numbers: they stay far below 2^53 here.
+pg.types.setTypeParser(20, (v) => Number(v))
+
+/**
+ * Creates the database named in the URL when it does not exist (connecting to `postgres`).
+ * Safe when several processes do it at once.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl)
+  const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres'
+  url.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 })
+  try {
+    await client.connect()
+  } catch (e) {
+    throw new UnavailableError(`cannot connect to Postgres at ${url.host}: ${(e as Error).message}`, { cause: e })
+  }
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount === 0) {
+      // Identifiers cannot be bound as parameters; quote it (name comes from config, not users).
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((e: { code?: string }) => {
+        if (e.code !== '42P04' && e.code !== '23505') throw e
+      })
+    }
+  } finally {
+    await client.end()
+  }
+}
+
+/** Opens a pool whose connections use the namespace schema (search_path) for every query. */
+export function createDb(databaseUrl: string, namespace: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    options: `-c search_path=${namespace}`,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  })
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}

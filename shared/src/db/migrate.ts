@@ -1,0 +1,53 @@
+import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely'
+import * as m0001 from './migrations/0001_initial.js'
+
+/** Every migration in order. Append only. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS
+  }
+}
+
+/**
+ * Brings the namespace schema to the latest migration. A Postgres advisory lock per namespace
+ * makes it safe when several processes start together: one migrates, the others wait and find
+ * nothing to do.
+ */
+export async function migrateToLatest(databaseUrl: string, namespace: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${namespace}` })
+  await client.connect()
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`baton:migrate:${namespace}`])
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${namespace}"`)
+    const db = new Kysely<unknown>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${namespace}` }) }),
+    })
+    try {
+      const migrator = new Migrator({ db, provider: new StaticMigrationProvider(), migrationTableSchema: namespace })
+      const { error, results } = await migrator.migrateToLatest()
+      if (error) throw error
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+    } finally {
+      await db.destroy()
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`baton:migrate:${namespace}`]).catch(() => {})
+    await client.end()
+  }
+}
+
+/** Drops a namespace's schema and everything in it (tests and `baton reset`). */
+export async function dropNamespaceSchema(databaseUrl: string, namespace: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`)
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,153 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * Kysely table types, kept in step with the migrations (test/integration/db-schema.test.ts
+ * compares them with the live catalogue so drift fails CI).
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Json = ColumnType<unknown, string, string>
+
+/** One immutable version of a workflow definition, keyed by content hash. */
+export interface WorkflowVersionsTable {
+  hash: string
+  name: string
+  definition: Json
+  created_at: Generated<Timestamp>
+}
+
+/** The version new runs of a workflow use. */
+export interface WorkflowsTable {
+  name: string
+  current_hash: string
+  paused: Generated<boolean>
+  updated_at: Generated<Timestamp>
+}
+
+/** One run of a workflow; its row lock serialises the run's transitions. */
+export interface RunsTable {
+  id: string
+  workflow: string
+  version_hash: string
+  idempotency_key: string
+  partition: string | null
+  params: Json
+  status: string
+  trigger: Generated<string>
+  requested_by: string | null
+  tasks_total: number
+  tasks_terminal: Generated<number>
+  tasks_bad: Generated<number>
+  cancel_reason: string | null
+  created_at: Generated<Timestamp>
+  started_at: Timestamp | null
+  finished_at: Timestamp | null
+  updated_at: Generated<Timestamp>
+}
+
+/** The current state of one task in one run, with counters of its upstream outcomes. */
+export interface TaskStatesTable {
+  run_id: string
+  task_id: string
+  status: string
+  attempt: Generated<number>
+  queue: string
+  n_upstream: number
+  n_done: Generated<number>
+  n_succeeded: Generated<number>
+  n_failed: Generated<number>
+  n_skipped: Generated<number>
+  output: Json | null
+  error: Json | null
+  worker_id: string | null
+  queued_at: Timestamp | null
+  started_at: Timestamp | null
+  finished_at: Timestamp | null
+  updated_at: Generated<Timestamp>
+}
+
+/** One attempt at a task. */
+export interface TaskAttemptsTable {
+  run_id: string
+  task_id: string
+  attempt: number
+  status: string
+  worker_id: string | null
+  queued_at: Timestamp
+  started_at: Timestamp | null
+  finished_at: Timestamp | null
+  output: Json | null
+  error: Json | null
+  details: Json | null
+}
+
+/** Append-only record of every transition and every ignored event. */
+export interface HistoryTable {
+  id: Generated<string>
+  run_id: string
+  task_id: string | null
+  attempt: number | null
+  kind: string
+  from_status: string | null
+  to_status: string | null
+  event_id: string | null
+  reason: string | null
+  at: Generated<Timestamp>
+}
+
+/** Messages committed with a transition, published after commit (transactional outbox). */
+export interface OutboxTable {
+  id: Generated<string>
+  transport: string
+  subject: string
+  msg_id: string
+  payload: Json
+  traceparent: string | null
+  created_at: Generated<Timestamp>
+}
+
+/** Durable timers: retries, timeouts, deadlines. */
+export interface TimersTable {
+  id: Generated<string>
+  kind: string
+  run_id: string
+  task_id: Generated<string>
+  attempt: Generated<number>
+  fire_at: Timestamp
+}
+
+/** Messages that could not be accepted, with the reason. */
+export interface DeadLettersTable {
+  id: Generated<string>
+  subject: string
+  msg_id: string | null
+  payload: string
+  reason: string
+  received_at: Generated<Timestamp>
+}
+
+/** The whole database of one namespace. */
+export interface Database {
+  workflow_versions: WorkflowVersionsTable
+  workflows: WorkflowsTable
+  runs: RunsTable
+  task_states: TaskStatesTable
+  task_attempts: TaskAttemptsTable
+  history: HistoryTable
+  outbox: OutboxTable
+  timers: TimersTable
+  dead_letters: DeadLettersTable
+}
+
+/** A run row. */
+export type RunRow = Selectable<RunsTable>
+/** A task state row. */
+export type TaskStateRow = Selectable<TaskStatesTable>
+/** A new task state row. */
+export type NewTaskState = Insertable<TaskStatesTable>
+/** A task state update. */
+export type TaskStateUpdate = Updateable<TaskStatesTable>
+/** A timer row. */
+export type TimerRow = Selectable<TimersTable>
+/** An outbox row. */
+export type OutboxRow = Selectable<OutboxTable>

@@ -1,0 +1,22 @@
+/**
+ * @baton/shared — the contracts every Baton package shares: the workflow DSL and its zod
+ * schema, wire messages, status words, NATS subjects and streams, the database schema and
+ * migrations, configuration, errors and telemetry helpers.
+ */
+export * from './errors.js'
+export * from './status.js'
+export * from './duration.js'
+export * from './ids.js'
+export { loadConfig, type BatonConfig } from './config.js'
+export * from './definition/schema.js'
+export * from './definition/compile.js'
+export { workflow, task, isWorkflowSpec, type WorkflowOptions, type WorkflowSpec } from './definition/dsl.js'
+export { loadWorkflows } from './definition/load.js'
+export * from './messages/schemas.js'
+export { subjectsFor, type Subjects } from './nats/subjects.js'
+export * from './nats/connection.js'
+export type * from './db/types.js'
+export { createDb, ensureDatabase, type Db } from './db/connect.js'
+export { migrateToLatest, dropNamespaceSchema } from './db/migrate.js'
+export { createLogger, type Logger } from './telemetry/logger.js'
+export * from './telemetry/trace-context.js'

@@ -1,0 +1,125 @@
+import { z } from 'zod'
+
+/**
+ * Wire messages (brief §2): the public contract between Baton and any publisher or worker, in
+ * any language. Unknown fields are ignored (zod's default `object` strips them); every message
+ * carries `id`, which is also its `Nats-Msg-Id`. `docs/protocol.md` embeds the JSON Schema
+ * generated from these.
+ */
+
+/** Largest accepted message body in bytes; larger ones are dead-lettered. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024
+/** Largest task output a worker may report, in bytes of JSON. */
+export const MAX_OUTPUT_BYTES = 256 * 1024
+
+const Id = z.string().min(1).max(200)
+const Name = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, _ or - (at most 100 chars)')
+const Partition = z.string().min(1).max(200)
+const JsonRecord = z.record(z.string(), z.unknown())
+
+/** `<ns>.events.source.<source>`: a source (table, file, bucket prefix) has landed. */
+export const SourceLandedSchema = z.object({
+  id: Id,
+  source: z.string().min(1).max(200),
+  partition: Partition.optional(),
+  uri: z.string().max(2000).optional(),
+  landedAt: z.iso.datetime({ offset: true }).optional(),
+  meta: JsonRecord.optional(),
+})
+/** A source-landed event. */
+export type SourceLanded = z.infer<typeof SourceLandedSchema>
+
+/** Why an attempt failed. `retryable: false` fails the task at once. */
+export const TaskErrorSchema = z.object({
+  message: z.string().max(8000),
+  retryable: z.boolean().default(true),
+  /** e.g. `error`, `timeout`, `heartbeat_timeout`, `exit_code`, `http_status`, `check_failed`, `cancelled`. */
+  kind: z.string().max(100).default('error'),
+  stack: z.string().max(16000).optional(),
+})
+/** A task attempt's error. */
+export type TaskError = z.infer<typeof TaskErrorSchema>
+
+/** Types of task event a worker publishes. */
+export const TaskEventType = { started: 'started', heartbeat: 'heartbeat', succeeded: 'succeeded', failed: 'failed' } as const
+/** A task event type. */
+export type TaskEventType = (typeof TaskEventType)[keyof typeof TaskEventType]
+
+/** `<ns>.events.task.<runId>`: a worker reports progress of one attempt. */
+export const TaskEventSchema = z.object({
+  id: Id,
+  runId: z.uuid(),
+  taskId: Name,
+  attempt: z.number().int().min(1),
+  type: z.enum(['started', 'heartbeat', 'succeeded', 'failed']),
+  workerId: z.string().min(1).max(200),
+  output: z.unknown().optional(),
+  error: TaskErrorSchema.optional(),
+  /** Captured stdout/stderr tail or other attempt details (kept with the attempt). */
+  details: JsonRecord.optional(),
+  at: z.iso.datetime({ offset: true }).optional(),
+})
+/** A task event. */
+export type TaskEvent = z.infer<typeof TaskEventSchema>
+
+/** `<ns>.events.run.requested`: start a run of a workflow (idempotent by key). */
+export const RunRequestedSchema = z.object({
+  id: Id,
+  workflow: Name,
+  partition: Partition.optional(),
+  params: JsonRecord.optional(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+  /** What asked for it: `manual`, `api`, `cron`, `readiness`, `workflow`, `backfill`. */
+  trigger: z.string().max(50).optional(),
+})
+/** A run request. */
+export type RunRequested = z.infer<typeof RunRequestedSchema>
+
+/** `<ns>.events.run.cancel_requested`: cancel a run; running tasks are told to abort. */
+export const RunCancelRequestedSchema = z.object({
+  id: Id,
+  runId: z.uuid(),
+  reason: z.string().max(2000).optional(),
+})
+/** A cancellation request. */
+export type RunCancelRequested = z.infer<typeof RunCancelRequestedSchema>
+
+/** What a worker needs to run a task, beyond the brief's fields (extra fields are allowed). */
+export const CommandTaskSchema = z.object({
+  handler: z.string(),
+  kind: z.string(),
+  run: JsonRecord.optional(),
+  heartbeatMs: z.number().int().positive(),
+  executionMs: z.number().int().positive().optional(),
+})
+
+/** `<ns>.commands.<queue>`: run one attempt of one task. Published by the coordinator only. */
+export const TaskCommandSchema = z.object({
+  id: Id,
+  runId: z.uuid(),
+  taskId: Name,
+  attempt: z.number().int().min(1),
+  workflow: Name,
+  partition: z.string().nullable(),
+  params: JsonRecord,
+  inputs: z.record(z.string(), z.unknown()),
+  idempotencyKey: z.string(),
+  /** ISO time after which the attempt is timed out by the coordinator (null: none). */
+  deadline: z.iso.datetime({ offset: true }).nullable(),
+  traceparent: z.string(),
+  queue: z.string(),
+  task: CommandTaskSchema,
+})
+/** A task command. */
+export type TaskCommand = z.infer<typeof TaskCommandSchema>
+
+/** `<ns>.control.abort` (core NATS, best effort): stop an attempt that no longer counts. */
+export const AbortNoticeSchema = z.object({
+  runId: z.uuid(),
+  taskId: Name.optional(),
+  attempt: z.number().int().min(1).optional(),
+  workerId: z.string().optional(),
+  reason: z.string(),
+})
+/** An abort notice. */
+export type AbortNotice = z.infer<typeof AbortNoticeSchema>

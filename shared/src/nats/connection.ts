@@ -1,0 +1,136 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/nats-core'
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type PubAck,
+} from '@nats-io/jetstream'
+import { UnavailableError } from '../errors.js'
+import type { Subjects } from './subjects.js'
+
+export type { NatsConnection } from '@nats-io/transport-node'
+export type { JetStreamClient, JetStreamManager, JsMsg, PubAck } from '@nats-io/jetstream'
+
+/** Window within which JetStream drops a re-published message with the same `Nats-Msg-Id`. */
+export const DUPLICATE_WINDOW_MS = 10 * 60_000
+
+/** Connects to NATS; reconnects forever once connected (a brief NATS outage is survived). */
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: url.split(',').map((s) => s.trim()),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 10_000,
+    })
+  } catch (e) {
+    throw new UnavailableError(`cannot connect to NATS at ${url}: ${(e as Error).message}`, { cause: e })
+  }
+}
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+
+/** Encodes a message body as UTF-8 JSON. */
+export function encodeJson(value: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(value))
+}
+/** Decodes a UTF-8 JSON body; throws SyntaxError when malformed. */
+export function decodeJson(data: Uint8Array): unknown {
+  return JSON.parse(dec.decode(data))
+}
+
+/** Publishes a JSON message to JetStream with `Nats-Msg-Id` (and `traceparent` when given). */
+export async function publishJson(js: JetStreamClient, subject: string, id: string, body: unknown, traceparent?: string): Promise<PubAck> {
+  const h: MsgHdrs = natsHeaders()
+  if (traceparent) h.set('traceparent', traceparent)
+  return js.publish(subject, encodeJson(body), { msgID: id, headers: h, timeout: 5000 })
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+  try {
+    await jsm.streams.info(config.name!)
+    await jsm.streams.update(config.name!, config)
+  } catch (e) {
+    if (!/not found/i.test((e as Error).message)) throw e
+    try {
+      await jsm.streams.add(config)
+    } catch (e2) {
+      // Another process created it between our info() and add(): fine when it now exists.
+      await jsm.streams.info(config.name!).catch(() => {
+        throw e2
+      })
+    }
+  }
+}
+
+/**
+ * Creates or updates the namespace's streams (idempotent; safe when several processes start at
+ * once). Events are kept by limits; commands use work-queue retention so an acknowledged
+ * command is gone and each is delivered to one worker of its queue.
+ */
+export async function ensureStreams(nc: NatsConnection, s: Subjects): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc)
+  await ensureStream(jsm, {
+    name: s.eventsStream,
+    subjects: [s.events],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(7 * 24 * 3600_000),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_msg_size: 1024 * 1024,
+  })
+  await ensureStream(jsm, {
+    name: s.commandsStream,
+    subjects: [s.commands],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_msg_size: 1024 * 1024,
+  })
+  return jsm
+}
+
+/** Creates (or keeps) a durable pull consumer with explicit acks. */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+  filterSubject: string,
+  options: { ackWaitMs?: number; maxAckPending?: number } = {},
+): Promise<void> {
+  const config = {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: filterSubject,
+    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    max_ack_pending: options.maxAckPending ?? 20_000,
+    max_deliver: -1,
+  }
+  try {
+    await jsm.consumers.info(stream, durable)
+    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending })
+  } catch (e) {
+    if (!/not found/i.test((e as Error).message)) throw e
+    try {
+      await jsm.consumers.add(stream, config)
+    } catch (e2) {
+      await jsm.consumers.info(stream, durable).catch(() => {
+        throw e2
+      })
+    }
+  }
+}
+
+/** The JetStream client of a connection. */
+export function jetstreamClient(nc: NatsConnection): JetStreamClient {
+  return jetstream(nc)
+}

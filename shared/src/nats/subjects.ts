@@ -1,0 +1,44 @@
+/**
+ * Subject and stream names (brief §2). `ns` is BATON_NAMESPACE; it prefixes every subject and
+ * names every stream, so environments and test files share a server without meeting.
+ */
+export interface Subjects {
+  readonly eventsStream: string
+  readonly commandsStream: string
+  readonly events: string
+  readonly commands: string
+  source(source: string): string
+  task(runId: string): string
+  readonly runRequested: string
+  readonly runCancelRequested: string
+  command(queue: string): string
+  readonly abort: string
+  /** Durable consumer shared by every coordinator of the namespace. */
+  readonly coordinatorConsumer: string
+  /** Durable consumer shared by every worker of one queue. */
+  workerConsumer(queue: string): string
+}
+
+/** Source names may contain dots in user land; subjects use them as a single token. */
+function token(s: string): string {
+  return s.replace(/[.\s*>]/g, '_')
+}
+
+/** Builds the subject and stream names of a namespace. */
+export function subjectsFor(ns: string): Subjects {
+  const NS = ns.toUpperCase()
+  return Object.freeze({
+    eventsStream: `${NS}_EVENTS`,
+    commandsStream: `${NS}_COMMANDS`,
+    events: `${ns}.events.>`,
+    commands: `${ns}.commands.>`,
+    source: (source: string) => `${ns}.events.source.${token(source)}`,
+    task: (runId: string) => `${ns}.events.task.${runId}`,
+    runRequested: `${ns}.events.run.requested`,
+    runCancelRequested: `${ns}.events.run.cancel_requested`,
+    command: (queue: string) => `${ns}.commands.${token(queue)}`,
+    abort: `${ns}.control.abort`,
+    coordinatorConsumer: 'coordinator',
+    workerConsumer: (queue: string) => `worker_${token(queue)}`,
+  })
+}
