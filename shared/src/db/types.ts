@@ -7,13 +7,14 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 type Json = ColumnType<unknown, string, string>
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
 /** One immutable version of a workflow definition, keyed by content hash. */
 export interface WorkflowVersionsTable {
   hash: string
   name: string
   definition: Json
-  created_at: Generated<Timestamp>
+  created_at: GeneratedTimestamp
 }
 
 /** The version new runs of a workflow use. */
@@ -21,7 +22,7 @@ export interface WorkflowsTable {
   name: string
   current_hash: string
   paused: Generated<boolean>
-  updated_at: Generated<Timestamp>
+  updated_at: GeneratedTimestamp
 }
 
 /** One run of a workflow; its row lock serialises the run's transitions. */
@@ -39,10 +40,10 @@ export interface RunsTable {
   tasks_terminal: Generated<number>
   tasks_bad: Generated<number>
   cancel_reason: string | null
-  created_at: Generated<Timestamp>
+  created_at: GeneratedTimestamp
   started_at: Timestamp | null
   finished_at: Timestamp | null
-  updated_at: Generated<Timestamp>
+  updated_at: GeneratedTimestamp
 }
 
 /** The current state of one task in one run, with counters of its upstream outcomes. */
@@ -63,7 +64,7 @@ export interface TaskStatesTable {
   queued_at: Timestamp | null
   started_at: Timestamp | null
   finished_at: Timestamp | null
-  updated_at: Generated<Timestamp>
+  updated_at: GeneratedTimestamp
 }
 
 /** One attempt at a task. */
@@ -92,7 +93,7 @@ export interface HistoryTable {
   to_status: string | null
   event_id: string | null
   reason: string | null
-  at: Generated<Timestamp>
+  at: GeneratedTimestamp
 }
 
 /** Messages committed with a transition, published after commit (transactional outbox). */
@@ -103,7 +104,7 @@ export interface OutboxTable {
   msg_id: string
   payload: Json
   traceparent: string | null
-  created_at: Generated<Timestamp>
+  created_at: GeneratedTimestamp
 }
 
 /** Durable timers: retries, timeouts, deadlines. */
@@ -123,7 +124,7 @@ export interface DeadLettersTable {
   msg_id: string | null
   payload: string
   reason: string
-  received_at: Generated<Timestamp>
+  received_at: GeneratedTimestamp
 }
 
 /** The whole database of one namespace. */

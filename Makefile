@@ -1,0 +1,67 @@
+# Baton: build/run plumbing. `make demo` and `make test` do all the set-up on a fresh Debian
+# machine (see docs/operations.md, "Local services").
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export BATON_NATS_URL ?= nats://127.0.0.1:4222
+export BATON_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton
+
+NODE_TSX := node --import tsx
+TEST_FLAGS := --test --test-concurrency=4 --test-timeout=300000
+
+# Node 20's --test does not expand globs: expand them here; patterns matching nothing drop out.
+# (`**/` also matches no directory at all, as in bash's globstar.)
+UNIT_TESTS = $(shell find shared/src services/*/src -type f -name '*.test.ts' 2>/dev/null | LC_ALL=C sort)
+SUITE_TESTS = $(sort $(wildcard test/integration/*.test.ts test/e2e/*.test.ts))
+ALL_TESTS = $(UNIT_TESTS) $(SUITE_TESTS)
+
+DEMO := examples/daily_revenue/demo.ts
+BENCH := test/bench/run.ts
+
+.PHONY: help setup node-deps services demo test test-unit typecheck bench services-stop clean
+
+help:
+	@echo "make demo           set up (deps + NATS + Postgres), then run the example pipeline"
+	@echo "make test           set up, type-check, run the whole test suite"
+	@echo "make test-unit      only the colocated unit tests (src/**/*.test.ts; no services)"
+	@echo "make bench          set up, then run the benchmarks"
+	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
+	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
+	@echo "make clean          services-stop, then remove .baton/ and build output"
+	@echo "BATON_NATS_URL=$(BATON_NATS_URL)"
+	@echo "BATON_DATABASE_URL=$(BATON_DATABASE_URL)"
+
+setup: node-deps services
+
+node-deps:
+	@bash scripts/ensure-node-deps.sh
+
+services: node-deps
+	@bash scripts/ensure-services.sh start
+
+demo: setup
+	@test -f $(DEMO) || { echo "$(DEMO) does not exist (yet)" >&2; exit 1; }
+	$(NODE_TSX) $(DEMO)
+
+typecheck: node-deps
+	npx tsc -p tsconfig.json --noEmit
+
+test: setup
+	npx tsc -p tsconfig.json --noEmit
+	@if [ -z "$(strip $(ALL_TESTS))" ]; then echo "no test files found" >&2; exit 1; fi
+	$(NODE_TSX) $(TEST_FLAGS) $(ALL_TESTS)
+
+test-unit: node-deps
+	@if [ -z "$(strip $(UNIT_TESTS))" ]; then echo "no unit test files found" >&2; exit 1; fi
+	$(NODE_TSX) $(TEST_FLAGS) $(UNIT_TESTS)
+
+bench: setup
+	@test -f $(BENCH) || { echo "$(BENCH) does not exist (yet)" >&2; exit 1; }
+	$(NODE_TSX) $(BENCH)
+
+services-stop:
+	@bash scripts/ensure-services.sh stop
+
+clean: services-stop
+	rm -rf .baton dist coverage shared/dist services/*/dist

@@ -1,0 +1,169 @@
+import { newId, type Db, type RunRequested, type Subjects } from '@baton/shared'
+import { appendHistory } from '../db/history.js'
+import { writeAttempts } from '../db/attempts.js'
+import { insertDeadLetters, type DeadLetter } from '../db/dead-letters.js'
+import { insertOutbox, type OutboxMessage } from '../db/outbox.js'
+import { lockRuns, updateRuns } from '../db/runs.js'
+import { loadOutputs, loadTaskViews, updateTasks } from '../db/tasks.js'
+import { claimTimers, deleteTimers, upsertTimers } from '../db/timers.js'
+import type { DefinitionCache } from '../definitions/definition-cache.js'
+import { decide, tasksNeeded } from '../lifecycle/run-machine.js'
+import type { MachineEvent, TimerKind } from '../lifecycle/types.js'
+import { buildCommand } from './commands.js'
+import { createRuns } from './create-runs.js'
+import { RunWork } from './run-work.js'
+
+/** An event for an existing run. `ref` ties results back to the source message. */
+export interface RunEventItem {
+  readonly ref: number
+  readonly runId: string
+  readonly eventId: string | null
+  readonly event: MachineEvent
+}
+/** A request to create a run. */
+export interface RunRequestItem {
+  readonly ref: number
+  readonly request: RunRequested
+}
+/** A due timer to fire. */
+export interface TimerItem {
+  readonly timerId: number
+  readonly runId: string
+  readonly kind: TimerKind
+  readonly taskId: string
+  readonly attempt: number
+}
+
+/** Everything one transaction applies. */
+export interface BatchInput {
+  readonly requests: readonly RunRequestItem[]
+  readonly events: readonly RunEventItem[]
+  readonly timers: readonly TimerItem[]
+  /** Inputs already known to be invalid (malformed, schema-invalid): dead-lettered in this transaction. */
+  readonly invalid?: readonly { readonly ref: number; readonly reason: string }[]
+}
+
+/** What the transaction committed and what must now leave. */
+export interface BatchOutcome {
+  /** Outbox rows committed: publish, then delete. */
+  readonly outbox: readonly (OutboxMessage & { id: number })[]
+  /** Input refs dead-lettered, with the reason (already recorded in the same transaction). */
+  readonly rejected: ReadonlyMap<number, string>
+  /** Task status changes made. */
+  readonly transitions: number
+  /** Runs created by requests, by ref (existing run ids for duplicates). */
+  readonly runIds: ReadonlyMap<number, string>
+}
+
+/** What applyBatch needs besides the database. */
+export interface ApplyContext {
+  readonly definitions: DefinitionCache
+  readonly subjects: Subjects
+  readonly now: Date
+  /** Subject and payload of rejected inputs, for the dead-letter table. */
+  readonly describe: (ref: number) => { subject: string; msgId: string | null; payload: string }
+}
+
+/**
+ * Applies a batch of events, run requests and due timers in ONE transaction: runs are locked in
+ * id order, every decision of the pure machine is folded into per-run working copies, and the
+ * resulting task/run/attempt rows, history, timers and outbox are written with a handful of
+ * set-based statements. Nothing is published here: the caller publishes the returned outbox
+ * after commit (brief §3, rule 1).
+ */
+export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): Promise<BatchOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const { now } = ctx
+    const rejected = new Map<number, string>((input.invalid ?? []).map((i) => [i.ref, i.reason]))
+    const created = await createRuns(trx, input.requests, ctx, rejected)
+
+    const runIds = new Set<string>([...input.events.map((e) => e.runId), ...input.timers.map((t) => t.runId), ...created.started])
+    const rows = await lockRuns(trx, [...runIds])
+    const works = new Map<string, RunWork>()
+    for (const row of rows) {
+      const wf = await ctx.definitions.get(trx, row.version_hash)
+      if (!wf) throw new Error(`workflow version ${row.version_hash} of run ${row.id} is missing`)
+      works.set(row.id, new RunWork(row, wf))
+    }
+
+    type Pending = { work: RunWork; event: MachineEvent; eventId: string | null; external: boolean }
+    let wave: Pending[] = []
+    for (const runId of created.started) wave.push({ work: works.get(runId)!, event: { type: 'run.started' }, eventId: null, external: false })
+    for (const e of input.events) {
+      const work = works.get(e.runId)
+      if (!work) rejected.set(e.ref, `unknown run ${e.runId}`)
+      else wave.push({ work, event: e.event, eventId: e.eventId, external: true })
+    }
+    const claimed = await claimTimers(trx, input.timers.map((t) => t.timerId), now)
+    for (const t of input.timers) {
+      const work = works.get(t.runId)
+      if (!claimed.has(t.timerId) || !work) continue
+      wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt }, eventId: null, external: false })
+    }
+
+    // Waves: load what the wave's events need in one query, decide each in order, and queue the
+    // follow-ups (cascades) for the next wave. Work is proportional to the tasks touched.
+    while (wave.length > 0) {
+      const allOf = new Set<string>()
+      const pairs = new Map<string, { runId: string; taskId: string }>()
+      for (const p of wave) {
+        if (p.work.loadedAll.value) continue
+        const need = tasksNeeded(p.event, p.work)
+        if (need === 'all') allOf.add(p.work.view.id)
+        else for (const taskId of need) if (!p.work.tasks.has(taskId)) pairs.set(`${p.work.view.id}/${taskId}`, { runId: p.work.view.id, taskId })
+      }
+      if (allOf.size > 0 || pairs.size > 0) {
+        for (const t of await loadTaskViews(trx, [...allOf], [...pairs.values()])) {
+          const work = works.get(t.runId)!
+          if (!work.tasks.has(t.taskId)) work.tasks.set(t.taskId, t)
+        }
+        for (const id of allOf) works.get(id)!.loadedAll.value = true
+      }
+      const next: Pending[] = []
+      for (const p of wave) {
+        const d = decide(p.work.state(), p.event, now)
+        p.work.apply(d, p.eventId, now, p.external)
+        for (const f of d.followUps) next.push({ work: p.work, event: f, eventId: p.eventId, external: false })
+      }
+      wave = next
+    }
+
+    // Commands need their upstream outputs: from this batch's memory, else from the table.
+    const outbox: OutboxMessage[] = []
+    const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().map((d) => ({ work: w, ...d })))
+    const missing = new Map<string, { runId: string; taskId: string }>()
+    for (const d of dispatches) {
+      for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
+        const t = d.work.tasks.get(up)
+        if (!t || !('output' in t)) missing.set(`${d.work.view.id}/${up}`, { runId: d.work.view.id, taskId: up })
+      }
+    }
+    const loaded = await loadOutputs(trx, [...missing.values()])
+    for (const d of dispatches) {
+      const inputs: Record<string, unknown> = {}
+      for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
+        const t = d.work.tasks.get(up) as { output?: unknown } | undefined
+        inputs[up] = t && 'output' in t ? t.output : (loaded.get(`${d.work.view.id}/${up}`) ?? null)
+      }
+      outbox.push(buildCommand(d.work, d.taskId, d.attempt, inputs, ctx.subjects, now))
+    }
+    for (const w of works.values()) {
+      for (const a of w.aborts) {
+        outbox.push({ transport: 'core', subject: ctx.subjects.abort, msgId: newId(), payload: { runId: w.view.id, ...a }, traceparent: null })
+      }
+    }
+
+    const all = [...works.values()]
+    await updateTasks(trx, all.flatMap((w) => w.taskUpdates()))
+    await updateRuns(trx, all.flatMap((w) => w.runUpdate() ?? []))
+    await writeAttempts(trx, all.flatMap((w) => w.attempts))
+    await appendHistory(trx, all.flatMap((w) => w.history))
+    const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
+    await deleteTimers(trx, timers.filter((t) => t.fireAt === null))
+    await upsertTimers(trx, timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null))
+    const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => ({ ...ctx.describe(ref), reason }))
+    await insertDeadLetters(trx, letters)
+    const committed = await insertOutbox(trx, outbox)
+    return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds }
+  })
+}

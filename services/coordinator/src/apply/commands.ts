@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto'
+import { traceparentFor, type Subjects, type TaskCommand } from '@baton/shared'
+import type { OutboxMessage } from '../db/outbox.js'
+import type { RunWork } from './run-work.js'
+
+/**
+ * The id of the command for one attempt. Deterministic, so a decision recomputed after a crash
+ * before commit yields the same `Nats-Msg-Id` and JetStream drops the duplicate.
+ */
+export function commandId(runId: string, taskId: string, attempt: number): string {
+  return `${runId}.${taskId}.${attempt}`
+}
+
+/** Span id of an attempt, derived from its identity so every process can name it. */
+export function attemptSpanId(runId: string, taskId: string, attempt: number): string {
+  return createHash('sha256').update(`${runId}/${taskId}/${attempt}`).digest('hex').slice(0, 16)
+}
+
+/** Builds the outbox message of a task command. `inputs` are the upstream outputs by task id. */
+export function buildCommand(work: RunWork, taskId: string, attempt: number, inputs: Record<string, unknown>, subjects: Subjects, now: Date): OutboxMessage {
+  const def = work.workflow.tasks.get(taskId)!
+  const runId = work.view.id
+  const traceparent = traceparentFor(runId, attemptSpanId(runId, taskId, attempt))
+  const sts = def.timeouts.scheduleToStartMs
+  const command: TaskCommand = {
+    id: commandId(runId, taskId, attempt),
+    runId,
+    taskId,
+    attempt,
+    workflow: work.view.workflow,
+    partition: work.view.partition,
+    params: (work.row.params ?? {}) as Record<string, unknown>,
+    inputs,
+    idempotencyKey: `${runId}.${taskId}`,
+    // The time by which the attempt must start; the execution budget is task.executionMs from start.
+    deadline: sts === undefined ? null : new Date(now.getTime() + sts).toISOString(),
+    traceparent,
+    queue: def.queue,
+    task: {
+      handler: def.handler,
+      kind: def.kind,
+      ...(def.run ? { run: def.run as Record<string, unknown> } : {}),
+      heartbeatMs: def.timeouts.heartbeatMs,
+      ...(def.timeouts.executionMs !== undefined ? { executionMs: def.timeouts.executionMs } : {}),
+    },
+  }
+  return { transport: 'jetstream', subject: subjects.command(def.queue), msgId: command.id, payload: command, traceparent }
+}

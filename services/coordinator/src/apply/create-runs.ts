@@ -1,0 +1,72 @@
+import { newId, type Db } from '@baton/shared'
+import { insertRuns, type NewRun } from '../db/runs.js'
+import { insertPendingTasks } from '../db/tasks.js'
+import { currentVersions } from '../db/workflows.js'
+import { validateParams } from '../definitions/params.js'
+import type { ApplyContext, RunRequestItem } from './apply-batch.js'
+import { findRunByKey } from '../db/runs.js'
+
+/**
+ * Creates the runs requested in a batch, idempotently by (workflow, idempotency key): the same
+ * request twice is one run. Invalid requests are added to `rejected` with the reason.
+ */
+export async function createRuns(
+  db: Db,
+  requests: readonly RunRequestItem[],
+  ctx: ApplyContext,
+  rejected: Map<number, string>,
+): Promise<{ started: string[]; runIds: Map<number, string> }> {
+  const runIds = new Map<number, string>()
+  if (requests.length === 0) return { started: [], runIds }
+  const versions = await currentVersions(db, [...new Set(requests.map((r) => r.request.workflow))])
+  const byKey = new Map<string, { run: NewRun; refs: number[] }>()
+  for (const { ref, request } of requests) {
+    const hash = versions.get(request.workflow)
+    if (!hash) {
+      rejected.set(ref, `unknown workflow '${request.workflow}'`)
+      continue
+    }
+    const wf = (await ctx.definitions.get(db, hash))!
+    const params = request.params ?? {}
+    const issues = validateParams(wf, params)
+    if (issues.length > 0) {
+      rejected.set(ref, issues.map((i) => `${i.path}: ${i.reason}`).join('; '))
+      continue
+    }
+    const key = request.idempotencyKey ?? request.id
+    const k = `${request.workflow}\u0000${key}`
+    const existing = byKey.get(k)
+    if (existing) {
+      existing.refs.push(ref)
+      continue
+    }
+    byKey.set(k, {
+      refs: [ref],
+      run: {
+        id: newId(),
+        workflow: request.workflow,
+        versionHash: hash,
+        idempotencyKey: key,
+        partition: request.partition ?? null,
+        params,
+        trigger: request.trigger ?? 'manual',
+        tasksTotal: wf.tasks.size,
+      },
+    })
+  }
+  const entries = [...byKey.values()]
+  const inserted = await insertRuns(db, entries.map((e) => e.run))
+  const taskRows = []
+  for (const { run, refs } of entries) {
+    let id = run.id
+    if (inserted.has(run.id)) {
+      const wf = (await ctx.definitions.get(db, run.versionHash))!
+      for (const t of wf.tasks.values()) taskRows.push({ runId: run.id, taskId: t.id, queue: t.queue, nUpstream: t.upstream.length })
+    } else {
+      id = (await findRunByKey(db, run.workflow, run.idempotencyKey))?.id ?? id
+    }
+    for (const ref of refs) runIds.set(ref, id)
+  }
+  await insertPendingTasks(db, taskRows)
+  return { started: [...inserted], runIds }
+}

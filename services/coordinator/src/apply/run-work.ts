@@ -1,0 +1,120 @@
+import type { CompiledWorkflow, RunRow, RunStatus, TaskError } from '@baton/shared'
+import type { HistoryEntry } from '../db/history.js'
+import type { TaskRowUpdate } from '../db/tasks.js'
+import type { RunUpdate } from '../db/runs.js'
+import type { AttemptWrite, Decision, MachineState, RunView, TaskView, TimerKey } from '../lifecycle/types.js'
+
+/** A task row as held in memory during a batch, with the columns the batch wrote. */
+interface TaskWork extends TaskView {
+  output?: unknown
+  error?: TaskError | null
+  queuedAt?: Date
+  startedAt?: Date
+  finishedAt?: Date
+}
+
+/**
+ * One locked run's working copy during a batch: decisions are folded into it in order, and at
+ * the end it yields the rows to write. Keeps the machine pure and the writes batched.
+ */
+export class RunWork {
+  view: RunView
+  runStartedAt?: Date
+  runFinishedAt?: Date
+  runDirty = false
+  readonly tasks = new Map<string, TaskWork>()
+  readonly loadedAll: { value: boolean } = { value: false }
+  readonly dirtyTasks = new Set<string>()
+  readonly history: HistoryEntry[] = []
+  readonly attempts: (AttemptWrite & { runId: string })[] = []
+  readonly dispatch: { taskId: string; attempt: number }[] = []
+  readonly aborts: Decision['aborts'][number][] = []
+  /** Net timer effect, by key: a fire time to set, or null to delete. */
+  readonly timers = new Map<string, { key: TimerKey; fireAt: Date | null }>()
+  transitions = 0
+
+  constructor(
+    readonly row: RunRow,
+    readonly workflow: CompiledWorkflow,
+  ) {
+    this.view = {
+      id: row.id,
+      workflow: row.workflow,
+      status: row.status as RunStatus,
+      partition: row.partition,
+      tasksTotal: row.tasks_total,
+      tasksTerminal: row.tasks_terminal,
+      tasksBad: row.tasks_bad,
+      cancelReason: row.cancel_reason,
+    }
+  }
+
+  /** The machine's read-only view. */
+  state(): MachineState {
+    return { run: this.view, tasks: this.tasks, workflow: this.workflow }
+  }
+
+  /** Folds a decision into the working copy and queues its writes. */
+  apply(d: Decision, eventId: string | null, now: Date, external: boolean): void {
+    if (d.ignored !== undefined) {
+      if (external) {
+        const e = { runId: this.view.id, taskId: null, attempt: null, kind: 'ignored' as const, from: null, to: null, eventId, reason: d.ignored, at: now }
+        this.history.push(e)
+      }
+      this.aborts.push(...d.aborts)
+      return
+    }
+    for (const c of d.taskChanges) {
+      const prev = this.tasks.get(c.taskId)!
+      const next: TaskWork = { ...prev, ...c.set }
+      this.tasks.set(c.taskId, next)
+      this.dirtyTasks.add(c.taskId)
+      if (c.set.status !== undefined && c.set.status !== c.from) {
+        this.transitions++
+        this.history.push({ runId: this.view.id, taskId: c.taskId, attempt: next.attempt, kind: 'transition', from: c.from, to: c.set.status, eventId, reason: c.reason ?? null, at: now })
+      }
+    }
+    if (d.runChange) {
+      const { startedAt, finishedAt, ...rest } = d.runChange.set
+      this.view = { ...this.view, ...rest }
+      if (startedAt) this.runStartedAt = startedAt
+      if (finishedAt) this.runFinishedAt = finishedAt
+      this.runDirty = true
+      if (rest.status !== undefined && rest.status !== d.runChange.from) {
+        this.history.push({ runId: this.view.id, taskId: null, attempt: null, kind: 'run', from: d.runChange.from, to: rest.status, eventId, reason: d.runChange.reason ?? null, at: now })
+      }
+    }
+    for (const a of d.attempts) this.attempts.push({ ...a, runId: this.view.id })
+    this.dispatch.push(...d.dispatch)
+    this.aborts.push(...d.aborts)
+    for (const t of d.clearTimers) this.timers.set(`${t.kind}|${t.taskId}|${t.attempt}`, { key: t, fireAt: null })
+    for (const t of d.setTimers) this.timers.set(`${t.kind}|${t.taskId}|${t.attempt}`, { key: t, fireAt: t.fireAt })
+  }
+
+  /** Task rows to write. */
+  taskUpdates(): TaskRowUpdate[] {
+    return [...this.dirtyTasks].map((id) => ({ ...this.tasks.get(id)!, runId: this.view.id }))
+  }
+
+  /** The run row to write, if it changed. */
+  runUpdate(): RunUpdate | undefined {
+    if (!this.runDirty) return undefined
+    return {
+      id: this.view.id,
+      status: this.view.status,
+      tasksTerminal: this.view.tasksTerminal,
+      tasksBad: this.view.tasksBad,
+      cancelReason: this.view.cancelReason,
+      ...(this.runStartedAt ? { startedAt: this.runStartedAt } : {}),
+      ...(this.runFinishedAt ? { finishedAt: this.runFinishedAt } : {}),
+    }
+  }
+
+  /** Dispatches still valid at the end of the batch (a task queued then cancelled is not sent). */
+  liveDispatches(): { taskId: string; attempt: number }[] {
+    return this.dispatch.filter((d) => {
+      const t = this.tasks.get(d.taskId)
+      return t !== undefined && t.attempt === d.attempt && t.status === 'queued'
+    })
+  }
+}

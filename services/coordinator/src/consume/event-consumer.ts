@@ -1,0 +1,161 @@
+import type { Db, JetStreamClient, JsMsg, Logger, Subjects } from '@baton/shared'
+import { applyBatch, type ApplyContext, type BatchInput, type RunEventItem, type RunRequestItem } from '../apply/apply-batch.js'
+import { insertDeadLetters } from '../db/dead-letters.js'
+import { isTransientDbError } from '../db/pg-errors.js'
+import type { DefinitionCache } from '../definitions/definition-cache.js'
+import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+import { parseEventMessage, type ParsedMessage } from './parse-message.js'
+
+/** Deliveries after which a message that keeps failing to apply is dead-lettered. */
+const MAX_APPLY_DELIVERIES = 5
+const dec = new TextDecoder()
+
+/** What the consumer needs. */
+export interface EventConsumerDeps {
+  readonly db: Db
+  readonly js: JetStreamClient
+  readonly subjects: Subjects
+  readonly definitions: DefinitionCache
+  readonly publisher: OutboxPublisher
+  readonly log: Logger
+  /** Largest number of messages applied in one transaction. */
+  readonly batchMax?: number
+  /** Called after each committed batch (metrics, benchmarks). */
+  readonly onBatch?: (info: { messages: number; transitions: number }) => void
+}
+
+/**
+ * Consumes `<ns>.events.>` from the shared durable consumer and applies what has arrived as
+ * one batch per transaction: when idle a batch is a single event (lowest latency), under load
+ * it grows to `batchMax` (fewest transactions). JetStream verbs are decided here only:
+ * applied → ack; invalid → dead-letter + term; transient failure → nak with delay.
+ */
+export class EventConsumer {
+  #buffer: JsMsg[] = []
+  #wake: (() => void) | undefined
+  #stopped = false
+  #loop: Promise<void> | undefined
+  #messages: { stop(): void; close(): Promise<void | Error> } | undefined
+
+  constructor(private readonly deps: EventConsumerDeps) {}
+
+  /** Starts consuming. */
+  async start(): Promise<void> {
+    const { js, subjects, log } = this.deps
+    const consumer = await js.consumers.get(subjects.eventsStream, subjects.coordinatorConsumer)
+    const messages = await consumer.consume({ max_messages: 2000 })
+    this.#messages = messages
+    void (async () => {
+      for await (const m of messages) {
+        this.#buffer.push(m)
+        this.#wake?.()
+      }
+    })().catch((e: unknown) => log.error({ err: e }, 'event consumer stopped'))
+    this.#loop = this.#run()
+  }
+
+  async #run(): Promise<void> {
+    const max = this.deps.batchMax ?? 500
+    while (!this.#stopped) {
+      if (this.#buffer.length === 0) {
+        await new Promise<void>((r) => (this.#wake = r))
+        this.#wake = undefined
+        continue
+      }
+      const batch = this.#buffer.splice(0, max)
+      await this.#process(batch)
+    }
+  }
+
+  async #process(batch: JsMsg[]): Promise<void> {
+    const parsed = batch.map((m) => parseEventMessage(m.subject, m.data, this.deps.subjects))
+    try {
+      await this.#apply(batch, parsed, batch.map((_m, i) => i))
+    } catch (e) {
+      if (batch.length > 1 && !isTransientDbError(e)) {
+        // Isolate the failing run: retry each run's messages in a transaction of their own.
+        for (const refs of groupByRun(parsed)) await this.#applyAlone(batch, parsed, refs)
+      } else {
+        await this.#fail(batch, batch.map((_m, i) => i), e)
+      }
+    }
+  }
+
+  async #applyAlone(batch: JsMsg[], parsed: ParsedMessage[], refs: number[]): Promise<void> {
+    try {
+      await this.#apply(batch, parsed, refs)
+    } catch (e) {
+      await this.#fail(batch, refs, e)
+    }
+  }
+
+  async #fail(batch: JsMsg[], refs: number[], e: unknown): Promise<void> {
+    const transient = isTransientDbError(e)
+    this.deps.log.warn({ err: e, messages: refs.length, transient }, 'applying events failed')
+    const poison = transient ? [] : refs.filter((i) => batch[i]!.info.deliveryCount >= MAX_APPLY_DELIVERIES)
+    if (poison.length > 0) {
+      try {
+        await insertDeadLetters(this.deps.db, poison.map((i) => ({ ...this.#describe(batch, i), reason: `failed to apply ${MAX_APPLY_DELIVERIES} times: ${(e as Error).message}` })))
+        for (const i of poison) batch[i]!.term()
+      } catch {
+        // Postgres is down after all: leave them for redelivery.
+      }
+    }
+    for (const i of refs) if (!poison.includes(i)) batch[i]!.nak(transient ? 1000 : 2000)
+  }
+
+  #describe(batch: JsMsg[], ref: number): { subject: string; msgId: string | null; payload: string } {
+    const m = batch[ref]!
+    return { subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') || null, payload: dec.decode(m.data) }
+  }
+
+  async #apply(batch: JsMsg[], parsed: ParsedMessage[], refs: number[]): Promise<void> {
+    const requests: RunRequestItem[] = []
+    const events: RunEventItem[] = []
+    const invalid: { ref: number; reason: string }[] = []
+    for (const ref of refs) {
+      const p = parsed[ref]!
+      if (p.kind === 'run-request') requests.push({ ref, request: p.request })
+      else if (p.kind === 'run-event') events.push({ ref, runId: p.runId, eventId: p.eventId, event: p.event })
+      else if (p.kind === 'invalid') invalid.push({ ref, reason: p.reason })
+      // source-landed: readiness is handled by the triggers subsystem; nothing to apply here yet.
+    }
+    const input: BatchInput = { requests, events, timers: [], invalid }
+    const ctx: ApplyContext = {
+      definitions: this.deps.definitions,
+      subjects: this.deps.subjects,
+      now: new Date(),
+      describe: (ref) => this.#describe(batch, ref),
+    }
+    const outcome = await applyBatch(this.deps.db, input, ctx)
+    await this.deps.publisher.publish(outcome.outbox)
+    for (const ref of refs) {
+      const reason = outcome.rejected.get(ref)
+      if (reason === undefined) batch[ref]!.ack()
+      else {
+        this.deps.log.warn({ subject: batch[ref]!.subject, reason }, 'event dead-lettered')
+        batch[ref]!.term()
+      }
+    }
+    this.deps.onBatch?.({ messages: refs.length, transitions: outcome.transitions })
+  }
+
+  /** Stops taking messages, finishes the batch in progress, and returns un-applied ones to NATS. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#messages?.stop()
+    this.#wake?.()
+    await this.#loop
+    for (const m of this.#buffer.splice(0)) m.nak()
+    await this.#messages?.close().catch(() => {})
+  }
+}
+
+function groupByRun(parsed: ParsedMessage[]): number[][] {
+  const groups = new Map<string, number[]>()
+  parsed.forEach((p, i) => {
+    const key = p.kind === 'run-event' ? p.runId : `_${i}`
+    groups.set(key, [...(groups.get(key) ?? []), i])
+  })
+  return [...groups.values()]
+}

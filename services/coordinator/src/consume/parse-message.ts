@@ -1,0 +1,75 @@
+import {
+  MAX_MESSAGE_BYTES,
+  RunCancelRequestedSchema,
+  RunRequestedSchema,
+  SourceLandedSchema,
+  TaskEventSchema,
+  decodeJson,
+  type SourceLanded,
+  type Subjects,
+  type RunRequested,
+} from '@baton/shared'
+import type { z } from 'zod'
+import type { MachineEvent } from '../lifecycle/types.js'
+
+/** What an event message means to the coordinator, or why it is rejected. */
+export type ParsedMessage =
+  | { readonly kind: 'run-event'; readonly runId: string; readonly eventId: string; readonly event: MachineEvent }
+  | { readonly kind: 'run-request'; readonly request: RunRequested }
+  | { readonly kind: 'source-landed'; readonly landing: SourceLanded }
+  | { readonly kind: 'invalid'; readonly reason: string }
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')
+}
+
+/**
+ * Validates a message once, at the consumer edge. Never throws: anything malformed becomes
+ * `invalid` with a reason naming the field, and is dead-lettered by the caller.
+ */
+export function parseEventMessage(subject: string, data: Uint8Array, s: Subjects): ParsedMessage {
+  if (data.length > MAX_MESSAGE_BYTES) return { kind: 'invalid', reason: `message of ${data.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit` }
+  let body: unknown
+  try {
+    body = decodeJson(data)
+  } catch (e) {
+    return { kind: 'invalid', reason: `malformed JSON: ${(e as Error).message}` }
+  }
+  const taskPrefix = s.task('')
+  if (subject.startsWith(taskPrefix)) {
+    const r = TaskEventSchema.safeParse(body)
+    if (!r.success) return { kind: 'invalid', reason: `invalid task event: ${issues(r.error)}` }
+    const e = r.data
+    if (subject !== s.task(e.runId)) return { kind: 'invalid', reason: `runId ${e.runId} does not match subject ${subject}` }
+    const base = { taskId: e.taskId, attempt: e.attempt, workerId: e.workerId, eventId: e.id }
+    let event: MachineEvent
+    switch (e.type) {
+      case 'started':
+      case 'heartbeat':
+        event = { type: e.type === 'started' ? 'task.started' : 'task.heartbeat', ...base }
+        break
+      case 'succeeded':
+        event = { type: 'task.succeeded', ...base, output: e.output ?? null, ...(e.details ? { details: e.details } : {}) }
+        break
+      case 'failed':
+        if (!e.error) return { kind: 'invalid', reason: 'invalid task event: error: required when type is failed' }
+        event = { type: 'task.failed', ...base, error: e.error, ...(e.details ? { details: e.details } : {}) }
+        break
+    }
+    return { kind: 'run-event', runId: e.runId, eventId: e.id, event }
+  }
+  if (subject === s.runRequested) {
+    const r = RunRequestedSchema.safeParse(body)
+    return r.success ? { kind: 'run-request', request: r.data } : { kind: 'invalid', reason: `invalid run request: ${issues(r.error)}` }
+  }
+  if (subject === s.runCancelRequested) {
+    const r = RunCancelRequestedSchema.safeParse(body)
+    if (!r.success) return { kind: 'invalid', reason: `invalid cancel request: ${issues(r.error)}` }
+    return { kind: 'run-event', runId: r.data.runId, eventId: r.data.id, event: { type: 'run.cancel_requested', reason: r.data.reason ?? 'cancelled by request', eventId: r.data.id } }
+  }
+  if (subject.startsWith(s.source(''))) {
+    const r = SourceLandedSchema.safeParse(body)
+    return r.success ? { kind: 'source-landed', landing: r.data } : { kind: 'invalid', reason: `invalid source-landed event: ${issues(r.error)}` }
+  }
+  return { kind: 'invalid', reason: `unknown subject ${subject}` }
+}

@@ -1,0 +1,90 @@
+import {
+  connectNats,
+  createDb,
+  createLogger,
+  ensureConsumer,
+  ensureDatabase,
+  ensureStreams,
+  jetstreamClient,
+  loadConfig,
+  migrateToLatest,
+  subjectsFor,
+  type BatonConfig,
+  type Db,
+  type Logger,
+  type NatsConnection,
+} from '@baton/shared'
+import { EventConsumer } from './consume/event-consumer.js'
+import { DefinitionCache } from './definitions/definition-cache.js'
+import { PeriodicJob } from './jobs/periodic-job.js'
+import { OutboxPublisher } from './outbox/outbox-publisher.js'
+import { fireDueTimers } from './timers/timer-poller.js'
+
+/** Options of `startCoordinator`. */
+export interface CoordinatorOptions {
+  readonly config?: BatonConfig
+  readonly logger?: Logger
+  /** Use this connection instead of opening one (it is not closed on stop). */
+  readonly nc?: NatsConnection
+  /** Largest number of events per transaction (default 500). */
+  readonly batchMax?: number
+  /** How often due timers are looked for (default 100 ms). */
+  readonly timerIntervalMs?: number
+  /** Age after which an unpublished outbox row is re-published by the relay (default 2 s). */
+  readonly relayAfterMs?: number
+  /** Called after each committed event batch. */
+  readonly onBatch?: (info: { messages: number; transitions: number }) => void
+}
+
+/** A running coordinator. */
+export interface Coordinator {
+  readonly db: Db
+  /** Stops consuming, finishes the batch in progress, flushes, closes connections it opened. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a coordinator: migrates the namespace schema, provisions streams and the shared
+ * consumer, then runs the event consumer, the timer poller, the outbox relay and the outbox
+ * cleanup. Any number may run on one namespace (brief §3, rule 4).
+ */
+export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
+  const config = options.config ?? loadConfig()
+  const log = (options.logger ?? createLogger({ level: config.logLevel })).child({ component: 'coordinator', namespace: config.namespace })
+  const subjects = subjectsFor(config.namespace)
+  await ensureDatabase(config.databaseUrl)
+  await migrateToLatest(config.databaseUrl, config.namespace)
+  const db = createDb(config.databaseUrl, config.namespace, { max: 8 })
+  const nc = options.nc ?? (await connectNats(config.natsUrl, 'baton-coordinator'))
+  const jsm = await ensureStreams(nc, subjects)
+  await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: 30_000, maxAckPending: 20_000 })
+  const js = jetstreamClient(nc)
+  const definitions = new DefinitionCache()
+  const publisher = new OutboxPublisher(db, nc, js, log)
+
+  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
+  const jobs = [
+    new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher), log),
+    new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(options.relayAfterMs ?? 2000)) >= 500, log),
+    new PeriodicJob('outbox-cleanup', 100, () => publisher.flush(), log),
+  ]
+  await consumer.start()
+  for (const j of jobs) j.start()
+  log.info('coordinator started')
+
+  let stopping: Promise<void> | undefined
+  return {
+    db,
+    stop() {
+      stopping ??= (async () => {
+        await consumer.stop()
+        for (const j of jobs) await j.stop()
+        await publisher.flush()
+        if (!options.nc) await nc.drain().catch(() => {})
+        await db.destroy()
+        log.info('coordinator stopped')
+      })()
+      return stopping
+    },
+  }
+}

@@ -1,0 +1,53 @@
+import { sql } from 'kysely'
+import type { Db, OutboxRow } from '@baton/shared'
+
+/** How an outbox message leaves: JetStream (durable, de-duplicated) or core NATS (best effort). */
+export type OutboxTransport = 'jetstream' | 'core'
+
+/** A message to commit with a transition and publish after commit. */
+export interface OutboxMessage {
+  transport: OutboxTransport
+  subject: string
+  msgId: string
+  payload: unknown
+  traceparent: string | null
+}
+
+/** Inserts outbox messages; returns them with their ids, in order. */
+export async function insertOutbox(db: Db, messages: readonly OutboxMessage[]): Promise<(OutboxMessage & { id: number })[]> {
+  if (messages.length === 0) return []
+  const rows = await db
+    .insertInto('outbox')
+    .values(messages.map((m) => ({ transport: m.transport, subject: m.subject, msg_id: m.msgId, payload: JSON.stringify(m.payload), traceparent: m.traceparent })))
+    .returning('id')
+    .execute()
+  return messages.map((m, i) => ({ ...m, id: Number(rows[i]!.id) }))
+}
+
+/** Deletes published messages. */
+export async function deleteOutbox(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return
+  await db.deleteFrom('outbox').where('id', '=', sql<string>`ANY(${[...ids]}::bigint[])`).execute()
+}
+
+/**
+ * Locks unpublished messages older than `olderThanMs` for the relay (SKIP LOCKED: several
+ * coordinators share the work). The caller publishes and deletes them in the same transaction.
+ */
+export async function claimStaleOutbox(db: Db, olderThanMs: number, limit: number): Promise<OutboxRow[]> {
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where(sql<boolean>`created_at < now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+}
+
+/** Number of unpublished messages (a health signal). */
+export async function outboxBacklog(db: Db): Promise<number> {
+  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+  return Number(row?.n ?? 0)
+}

@@ -1,0 +1,94 @@
+import { sql } from 'kysely'
+import type { Db, RunRow, RunStatus } from '@baton/shared'
+
+/** A run to insert. */
+export interface NewRun {
+  id: string
+  workflow: string
+  versionHash: string
+  idempotencyKey: string
+  partition: string | null
+  params: Record<string, unknown>
+  trigger: string
+  tasksTotal: number
+}
+
+/** Inserts runs, skipping those whose (workflow, idempotency key) exists; returns the inserted ids. */
+export async function insertRuns(db: Db, runs: readonly NewRun[]): Promise<Set<string>> {
+  if (runs.length === 0) return new Set()
+  const rows = await db
+    .insertInto('runs')
+    .values(
+      runs.map((r) => ({
+        id: r.id,
+        workflow: r.workflow,
+        version_hash: r.versionHash,
+        idempotency_key: r.idempotencyKey,
+        partition: r.partition,
+        params: JSON.stringify(r.params),
+        status: 'queued',
+        trigger: r.trigger,
+        tasks_total: r.tasksTotal,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['workflow', 'idempotency_key']).doNothing())
+    .returning('id')
+    .execute()
+  return new Set(rows.map((r) => r.id))
+}
+
+/** Locks runs in id order (a stable order, so concurrent coordinators never deadlock). */
+export async function lockRuns(db: Db, ids: readonly string[]): Promise<RunRow[]> {
+  if (ids.length === 0) return []
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', '=', sql<string>`ANY(${[...ids]}::uuid[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
+}
+
+/** A run's new counters and status. */
+export interface RunUpdate {
+  id: string
+  status: RunStatus
+  tasksTerminal: number
+  tasksBad: number
+  cancelReason: string | null
+  startedAt?: Date
+  finishedAt?: Date
+}
+
+/** Writes the new state of several runs in one statement. */
+export async function updateRuns(db: Db, updates: readonly RunUpdate[]): Promise<void> {
+  if (updates.length === 0) return
+  const rows = JSON.stringify(
+    updates.map((u) => ({
+      id: u.id,
+      status: u.status,
+      tasks_terminal: u.tasksTerminal,
+      tasks_bad: u.tasksBad,
+      cancel_reason: u.cancelReason,
+      started_at: u.startedAt?.toISOString() ?? null,
+      finished_at: u.finishedAt?.toISOString() ?? null,
+    })),
+  )
+  await sql`
+    UPDATE runs r SET
+      status = v.status,
+      tasks_terminal = v.tasks_terminal,
+      tasks_bad = v.tasks_bad,
+      cancel_reason = v.cancel_reason,
+      started_at = COALESCE(v.started_at, r.started_at),
+      finished_at = COALESCE(v.finished_at, r.finished_at),
+      updated_at = now()
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz)
+    WHERE r.id = v.id
+  `.execute(db)
+}
+
+/** Finds a run by (workflow, idempotency key). */
+export async function findRunByKey(db: Db, workflow: string, key: string): Promise<RunRow | undefined> {
+  return db.selectFrom('runs').selectAll().where('workflow', '=', workflow).where('idempotency_key', '=', key).executeTakeFirst()
+}

@@ -1,0 +1,110 @@
+import { sql } from 'kysely'
+import type { Db, TaskError, TaskStatus } from '@baton/shared'
+import type { TaskView } from '../lifecycle/types.js'
+
+/** Inserts the `pending` rows of new runs' tasks in one statement. */
+export async function insertPendingTasks(db: Db, rows: readonly { runId: string; taskId: string; queue: string; nUpstream: number }[]): Promise<void> {
+  if (rows.length === 0) return
+  await sql`
+    INSERT INTO task_states (run_id, task_id, status, queue, n_upstream)
+    SELECT v.run_id, v.task_id, 'pending', v.queue, v.n_upstream
+    FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ run_id: r.runId, task_id: r.taskId, queue: r.queue, n_upstream: r.nUpstream })))}::jsonb)
+      AS v(run_id uuid, task_id text, queue text, n_upstream int)
+  `.execute(db)
+}
+
+/** Loads task views: `all` tasks of some runs, and specific (run, task) pairs. */
+export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: readonly { runId: string; taskId: string }[]): Promise<(TaskView & { runId: string })[]> {
+  if (allOf.length === 0 && pairs.length === 0) return []
+  const rows = await sql<{
+    run_id: string
+    task_id: string
+    status: TaskStatus
+    attempt: number
+    n_upstream: number
+    n_succeeded: number
+    n_failed: number
+    n_skipped: number
+    worker_id: string | null
+  }>`
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
+    FROM task_states t
+    WHERE t.run_id = ANY(${[...allOf]}::uuid[])
+       OR (t.run_id, t.task_id) IN (SELECT * FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]))
+  `.execute(db)
+  return rows.rows.map((r) => ({
+    runId: r.run_id,
+    taskId: r.task_id,
+    status: r.status,
+    attempt: r.attempt,
+    nUpstream: r.n_upstream,
+    nSucceeded: r.n_succeeded,
+    nFailed: r.n_failed,
+    nSkipped: r.n_skipped,
+    workerId: r.worker_id,
+  }))
+}
+
+/** Outputs of (run, task) pairs, for building downstream commands' inputs. */
+export async function loadOutputs(db: Db, pairs: readonly { runId: string; taskId: string }[]): Promise<Map<string, unknown>> {
+  if (pairs.length === 0) return new Map()
+  const rows = await sql<{ run_id: string; task_id: string; output: unknown }>`
+    SELECT t.run_id, t.task_id, t.output FROM task_states t
+    WHERE (t.run_id, t.task_id) IN (SELECT * FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]))
+  `.execute(db)
+  return new Map(rows.rows.map((r) => [`${r.run_id}/${r.task_id}`, r.output]))
+}
+
+/** The new state of one task row; optional columns are written only when present. */
+export interface TaskRowUpdate extends TaskView {
+  runId: string
+  output?: unknown
+  error?: TaskError | null
+  queuedAt?: Date
+  startedAt?: Date
+  finishedAt?: Date
+}
+
+/** Writes several tasks' new state in one statement. */
+export async function updateTasks(db: Db, updates: readonly TaskRowUpdate[]): Promise<void> {
+  if (updates.length === 0) return
+  const rows = JSON.stringify(
+    updates.map((u) => ({
+      run_id: u.runId,
+      task_id: u.taskId,
+      status: u.status,
+      attempt: u.attempt,
+      n_succeeded: u.nSucceeded,
+      n_failed: u.nFailed,
+      n_skipped: u.nSkipped,
+      worker_id: u.workerId,
+      set_output: 'output' in u,
+      output: u.output ?? null,
+      set_error: 'error' in u,
+      error: u.error ?? null,
+      queued_at: u.queuedAt?.toISOString() ?? null,
+      started_at: u.startedAt?.toISOString() ?? null,
+      finished_at: u.finishedAt?.toISOString() ?? null,
+    })),
+  )
+  await sql`
+    UPDATE task_states t SET
+      status = v.status,
+      attempt = v.attempt,
+      n_succeeded = v.n_succeeded,
+      n_failed = v.n_failed,
+      n_skipped = v.n_skipped,
+      n_done = v.n_succeeded + v.n_failed + v.n_skipped,
+      worker_id = v.worker_id,
+      output = CASE WHEN v.set_output THEN v.output ELSE t.output END,
+      error = CASE WHEN v.set_error THEN v.error ELSE t.error END,
+      queued_at = COALESCE(v.queued_at, t.queued_at),
+      started_at = COALESCE(v.started_at, t.started_at),
+      finished_at = COALESCE(v.finished_at, t.finished_at),
+      updated_at = now()
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(
+      run_id uuid, task_id text, status text, attempt int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
+      set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz)
+    WHERE t.run_id = v.run_id AND t.task_id = v.task_id
+  `.execute(db)
+}

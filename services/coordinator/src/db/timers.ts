@@ -1,0 +1,63 @@
+import { sql } from 'kysely'
+import type { Db } from '@baton/shared'
+import type { TimerKind } from '../lifecycle/types.js'
+
+/** A timer of one run. */
+export interface RunTimer {
+  runId: string
+  kind: TimerKind
+  taskId: string
+  attempt: number
+}
+
+/** Creates timers or moves existing ones (a heartbeat pushes its timeout forward). */
+export async function upsertTimers(db: Db, timers: readonly (RunTimer & { fireAt: Date })[]): Promise<void> {
+  if (timers.length === 0) return
+  await db
+    .insertInto('timers')
+    .values(timers.map((t) => ({ kind: t.kind, run_id: t.runId, task_id: t.taskId, attempt: t.attempt, fire_at: t.fireAt })))
+    .onConflict((oc) => oc.columns(['kind', 'run_id', 'task_id', 'attempt']).doUpdateSet({ fire_at: sql`excluded.fire_at` }))
+    .execute()
+}
+
+/** Deletes timers by key (missing ones are fine). */
+export async function deleteTimers(db: Db, timers: readonly RunTimer[]): Promise<void> {
+  if (timers.length === 0) return
+  await sql`
+    DELETE FROM timers t USING unnest(${timers.map((t) => t.kind)}::text[], ${timers.map((t) => t.runId)}::uuid[],
+      ${timers.map((t) => t.taskId)}::text[], ${timers.map((t) => t.attempt)}::int[]) AS v(kind, run_id, task_id, attempt)
+    WHERE t.kind = v.kind AND t.run_id = v.run_id AND t.task_id = v.task_id AND t.attempt = v.attempt
+  `.execute(db)
+}
+
+/** Due timers (unlocked peek; claiming happens under the run lock with `claimTimers`). */
+export async function dueTimers(db: Db, now: Date, limit: number): Promise<(RunTimer & { id: number })[]> {
+  const rows = await db
+    .selectFrom('timers')
+    .select(['id', 'run_id', 'kind', 'task_id', 'attempt'])
+    .where('fire_at', '<=', now)
+    .orderBy('fire_at')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ id: Number(r.id), runId: r.run_id, kind: r.kind as TimerKind, taskId: r.task_id, attempt: r.attempt }))
+}
+
+/**
+ * Claims due timers by deleting them; called with their runs locked. Rows another coordinator
+ * claimed (or a heartbeat moved into the future) are not returned, so each fires once.
+ */
+export async function claimTimers(db: Db, ids: readonly number[], now: Date): Promise<Set<number>> {
+  if (ids.length === 0) return new Set()
+  const rows = await sql<{ id: number }>`
+    DELETE FROM timers WHERE id IN (
+      SELECT id FROM timers WHERE id = ANY(${[...ids]}::bigint[]) AND fire_at <= ${now} FOR UPDATE SKIP LOCKED
+    ) RETURNING id
+  `.execute(db)
+  return new Set(rows.rows.map((r) => Number(r.id)))
+}
+
+/** Lag of the oldest due timer in ms (0 when none is due): a health signal. */
+export async function timerLagMs(db: Db, now: Date): Promise<number> {
+  const row = await db.selectFrom('timers').select(sql<Date>`min(fire_at)`.as('oldest')).where('fire_at', '<=', now).executeTakeFirst()
+  return row?.oldest ? Math.max(0, now.getTime() - new Date(row.oldest).getTime()) : 0
+}

@@ -1,0 +1,11 @@
+/**
+ * @baton/coordinator — consumes events, advances each run's state machine in Postgres, fires
+ * durable timers and relays the outbox. The state machine itself is `decide` (pure).
+ */
+export { startCoordinator, type Coordinator, type CoordinatorOptions } from './coordinator.js'
+export { decide, tasksNeeded, chosenBranches } from './lifecycle/run-machine.js'
+export { evaluateTriggerRule, finalOutcome, type RuleDecision, type UpstreamCounts } from './lifecycle/trigger-rules.js'
+export { retryDelayMs, type RetryPolicy } from './lifecycle/backoff.js'
+export { TimerKind, type Decision, type MachineEvent, type MachineState, type RunView, type TaskView } from './lifecycle/types.js'
+export { deployWorkflow, listWorkflows } from './db/workflows.js'
+export { commandId } from './apply/commands.js'

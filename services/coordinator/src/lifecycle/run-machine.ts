@@ -1,0 +1,288 @@
+import { isTerminalTaskStatus, type CompiledTask, type TaskError, type TaskStatus } from '@baton/shared'
+import { retryDelayMs } from './backoff.js'
+import { evaluateTriggerRule } from './trigger-rules.js'
+import { TimerKind, type Decision, type MachineEvent, type MachineState, type TaskChange, type TaskView, type TimerKey } from './types.js'
+
+/**
+ * The run state machine: a pure function `(state, event, now) → decision`. No I/O, no clock,
+ * no randomness: the coordinator's shell loads the state, applies the decision and sends.
+ *
+ * Task lifecycle (TaskStatus):
+ * - `pending`: waiting for upstream tasks. Exits: `queued` when its trigger rule says run;
+ *   `skipped` / `upstream_failed` when the rule can no longer be met; `cancelled`.
+ * - `queued`: a command for attempt N is in the outbox/queue. Exits: `running` (started),
+ *   `succeeded`/`failed` (a result without a seen start), `retrying`/`failed` (schedule-to-start
+ *   timeout), `cancelled`.
+ * - `running`: a worker reported start of attempt N. Exits: `succeeded`, `retrying` (a retryable
+ *   failure, timeout or lost heartbeat with attempts left), `failed`, `cancelled`.
+ * - `retrying`: waiting for the backoff timer. Exit: `queued` with attempt N+1; `cancelled`.
+ * - terminal: `succeeded`, `failed`, `skipped`, `upstream_failed`, `cancelled`.
+ *
+ * Run lifecycle: `queued` → `running` (roots dispatched) → `succeeded` | `failed` once every
+ * task is terminal (failed when any is `failed`/`upstream_failed`); `cancelled` on request.
+ */
+
+const EMPTY: Decision = { taskChanges: [], attempts: [], dispatch: [], aborts: [], setTimers: [], clearTimers: [], followUps: [] }
+
+function ignored(reason: string): Decision {
+  return { ...EMPTY, ignored: reason }
+}
+
+/** Which task rows the shell must load before calling `decide` ('all' for run-wide events). */
+export function tasksNeeded(event: MachineEvent, state: Pick<MachineState, 'workflow'>): readonly string[] | 'all' {
+  switch (event.type) {
+    case 'run.started':
+      return state.workflow.roots
+    case 'run.cancel_requested':
+      return 'all'
+    default:
+      return [event.taskId]
+  }
+}
+
+function attemptTimers(taskId: string, attempt: number): TimerKey[] {
+  return [TimerKind.heartbeat, TimerKind.execution, TimerKind.scheduleToStart].map((kind) => ({ kind, taskId, attempt }))
+}
+
+/** Builds the decision that puts a task in `queued` for `attempt` and dispatches it. */
+function queueTask(task: TaskView, def: CompiledTask, attempt: number, now: Date, reason: string): Decision {
+  const sts = def.timeouts.scheduleToStartMs
+  return {
+    ...EMPTY,
+    taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'queued', attempt, workerId: null, error: null, queuedAt: now }, reason }],
+    attempts: [{ taskId: task.taskId, attempt, insert: true, status: 'queued', at: now }],
+    dispatch: [{ taskId: task.taskId, attempt }],
+    setTimers: sts === undefined ? [] : [{ kind: TimerKind.scheduleToStart, taskId: task.taskId, attempt, fireAt: new Date(now.getTime() + sts) }],
+  }
+}
+
+/** Run-level bookkeeping when a task reaches a terminal status. */
+function terminalEffects(state: MachineState, taskId: string, status: TaskStatus, now: Date): Pick<Decision, 'runChange' | 'followUps'> {
+  const run = state.run
+  const def = state.workflow.tasks.get(taskId)!
+  const bad = status === 'failed' || status === 'upstream_failed' ? 1 : 0
+  const tasksTerminal = run.tasksTerminal + 1
+  const tasksBad = run.tasksBad + bad
+  const done = tasksTerminal >= run.tasksTotal && run.status !== 'cancelled'
+  const outcome: 'succeeded' | 'failed' | 'skipped' = status === 'succeeded' ? 'succeeded' : status === 'skipped' ? 'skipped' : 'failed'
+  return {
+    runChange: {
+      from: run.status,
+      set: { tasksTerminal, tasksBad, ...(done ? { status: tasksBad > 0 ? 'failed' : 'succeeded', finishedAt: now } : {}) },
+      ...(done ? { reason: tasksBad > 0 ? `${tasksBad} task(s) failed or upstream_failed` : 'every task finished' } : {}),
+    },
+    // A cancelled task's downstream are cancelled with the run, not resolved.
+    followUps: status === 'cancelled' ? [] : def.downstream.map((d) => ({ type: 'upstream.resolved' as const, taskId: d, upstreamId: taskId, outcome })),
+  }
+}
+
+/** Ends a task in a terminal status, with its attempt, timers and cascade. */
+function finishTask(state: MachineState, task: TaskView, status: TaskStatus, now: Date, extra: Partial<TaskChange['set']>, reason: string): Decision {
+  return {
+    ...EMPTY,
+    taskChanges: [{ taskId: task.taskId, from: task.status, set: { status, finishedAt: now, ...extra }, reason }],
+    clearTimers: task.attempt > 0 ? attemptTimers(task.taskId, task.attempt) : [],
+    ...terminalEffects(state, task.taskId, status, now),
+  }
+}
+
+/** A failed attempt: retry after backoff when allowed, else fail the task. */
+function failAttempt(state: MachineState, task: TaskView, error: TaskError, now: Date, workerId: string | undefined, details?: Record<string, unknown>): Decision {
+  const def = state.workflow.tasks.get(task.taskId)!
+  const attemptWrite = { taskId: task.taskId, attempt: task.attempt, at: now, error, ...(workerId ? { workerId } : {}), ...(details ? { details } : {}) }
+  if (error.retryable && task.attempt < def.retry.attempts) {
+    const delay = retryDelayMs(def.retry, task.attempt, `${state.run.id}:${task.taskId}`)
+    return {
+      ...EMPTY,
+      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'retrying', error }, reason: `attempt ${task.attempt} failed (${error.kind}); retry in ${delay}ms` }],
+      attempts: [{ ...attemptWrite, status: 'failed' }],
+      clearTimers: attemptTimers(task.taskId, task.attempt),
+      setTimers: [{ kind: TimerKind.retry, taskId: task.taskId, attempt: task.attempt, fireAt: new Date(now.getTime() + delay) }],
+    }
+  }
+  const why = error.retryable ? `attempt ${task.attempt} of ${def.retry.attempts} failed (${error.kind})` : `failed, not retryable (${error.kind})`
+  const d = finishTask(state, task, 'failed', now, { error }, why)
+  return { ...d, attempts: [{ ...attemptWrite, status: 'failed' }] }
+}
+
+function currentAttempt(task: TaskView | undefined, attempt: number, allowed: readonly TaskStatus[]): string | undefined {
+  if (!task) return 'unknown task'
+  if (attempt !== task.attempt) return `stale attempt ${attempt} (current ${task.attempt}, ${task.status})`
+  if (!allowed.includes(task.status)) return `task is ${task.status}`
+  return undefined
+}
+
+/** Branch tasks name the downstream tasks to follow: `output.branch` (string or list) or the output itself. */
+export function chosenBranches(output: unknown): Set<string> {
+  const pick = output && typeof output === 'object' && !Array.isArray(output) ? (output as { branch?: unknown }).branch : output
+  const list = Array.isArray(pick) ? pick : [pick]
+  return new Set(list.filter((x): x is string => typeof x === 'string'))
+}
+
+/** Applies one event to a run. Pure: the same inputs always give the same decision. */
+export function decide(state: MachineState, event: MachineEvent, now: Date): Decision {
+  const run = state.run
+  if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
+    // A worker still starting or beating for a finished run (a redelivered command) must stop.
+    if (event.type === 'task.started' || event.type === 'task.heartbeat') {
+      return { ...ignored(`run is ${run.status}`), aborts: [{ taskId: event.taskId, attempt: event.attempt, workerId: event.workerId, reason: `run ${run.status}` }] }
+    }
+    return ignored(`run is ${run.status}`)
+  }
+  switch (event.type) {
+    case 'run.started': {
+      if (run.status !== 'queued') return ignored(`run is ${run.status}`)
+      const parts = state.workflow.roots.map((id) => queueTask(state.tasks.get(id)!, state.workflow.tasks.get(id)!, 1, now, 'root task'))
+      return {
+        ...merge(parts),
+        runChange: { from: run.status, set: { status: 'running', startedAt: now }, reason: 'run started' },
+      }
+    }
+
+    case 'run.cancel_requested': {
+      const parts: Decision[] = []
+      for (const t of state.tasks.values()) {
+        if (isTerminalTaskStatus(t.status)) continue
+        parts.push({
+          ...EMPTY,
+          taskChanges: [{ taskId: t.taskId, from: t.status, set: { status: 'cancelled', finishedAt: now }, reason: event.reason }],
+          clearTimers: t.attempt > 0 ? [...attemptTimers(t.taskId, t.attempt), { kind: TimerKind.retry, taskId: t.taskId, attempt: t.attempt }] : [],
+          aborts: t.status === 'running' || t.status === 'queued' ? [{ taskId: t.taskId, attempt: t.attempt, reason: 'run cancelled' }] : [],
+          ...(t.status === 'running' || t.status === 'queued' ? { attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'cancelled' as const, at: now }] } : {}),
+        })
+      }
+      const terminalNow = [...state.tasks.values()].filter((t) => !isTerminalTaskStatus(t.status)).length
+      return {
+        ...merge(parts),
+        runChange: {
+          from: run.status,
+          set: { status: 'cancelled', cancelReason: event.reason, finishedAt: now, tasksTerminal: run.tasksTerminal + terminalNow },
+          reason: event.reason,
+        },
+      }
+    }
+
+    case 'task.started': {
+      const task = state.tasks.get(event.taskId)
+      if (task && task.status === 'running' && task.attempt === event.attempt && task.workerId === event.workerId) return ignored('duplicate start')
+      const stale = currentAttempt(task, event.attempt, ['queued'])
+      if (stale) {
+        // Another worker (or an old attempt) must not keep running: tell it to stop.
+        return { ...ignored(stale), aborts: [{ taskId: event.taskId, attempt: event.attempt, workerId: event.workerId, reason: stale }] }
+      }
+      const def = state.workflow.tasks.get(event.taskId)!
+      const t = task!
+      return {
+        ...EMPTY,
+        taskChanges: [{ taskId: t.taskId, from: t.status, set: { status: 'running', workerId: event.workerId, startedAt: now }, reason: `started on ${event.workerId}` }],
+        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'running', workerId: event.workerId, at: now }],
+        clearTimers: [{ kind: TimerKind.scheduleToStart, taskId: t.taskId, attempt: t.attempt }],
+        setTimers: [
+          { kind: TimerKind.heartbeat, taskId: t.taskId, attempt: t.attempt, fireAt: new Date(now.getTime() + def.timeouts.heartbeatMs) },
+          ...(def.timeouts.executionMs === undefined
+            ? []
+            : [{ kind: TimerKind.execution, taskId: t.taskId, attempt: t.attempt, fireAt: new Date(now.getTime() + def.timeouts.executionMs) }]),
+        ],
+      }
+    }
+
+    case 'task.heartbeat': {
+      const task = state.tasks.get(event.taskId)
+      const stale = currentAttempt(task, event.attempt, ['running'])
+      if (stale || task!.workerId !== event.workerId) {
+        const why = stale ?? `attempt runs on ${task!.workerId}`
+        return { ...ignored(why), aborts: [{ taskId: event.taskId, attempt: event.attempt, workerId: event.workerId, reason: why }] }
+      }
+      const def = state.workflow.tasks.get(event.taskId)!
+      return { ...EMPTY, setTimers: [{ kind: TimerKind.heartbeat, taskId: event.taskId, attempt: event.attempt, fireAt: new Date(now.getTime() + def.timeouts.heartbeatMs) }] }
+    }
+
+    case 'task.succeeded': {
+      const task = state.tasks.get(event.taskId)
+      const stale = currentAttempt(task, event.attempt, ['running', 'queued'])
+      if (stale) return ignored(stale)
+      const t = task!
+      const def = state.workflow.tasks.get(t.taskId)!
+      if (def.kind === 'check' && (event.output as { passed?: unknown } | null)?.passed === false) {
+        const error: TaskError = { message: 'data-quality check failed', retryable: false, kind: 'check_failed' }
+        return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output })
+      }
+      const d = finishTask(state, t, 'succeeded', now, { output: event.output ?? null, workerId: event.workerId }, `attempt ${t.attempt} succeeded`)
+      let followUps = d.followUps
+      if (def.kind === 'branch') {
+        const chosen = chosenBranches(event.output)
+        followUps = d.followUps.map((f) =>
+          f.type === 'upstream.resolved' && !chosen.has(f.taskId) ? { type: 'branch.skipped' as const, taskId: f.taskId, branchId: t.taskId } : f,
+        )
+      }
+      return {
+        ...d,
+        followUps,
+        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'succeeded', workerId: event.workerId, at: now, output: event.output ?? null, ...(event.details ? { details: event.details } : {}) }],
+      }
+    }
+
+    case 'task.failed': {
+      const task = state.tasks.get(event.taskId)
+      const stale = currentAttempt(task, event.attempt, ['running', 'queued'])
+      if (stale) return ignored(stale)
+      return failAttempt(state, task!, event.error, now, event.workerId, event.details)
+    }
+
+    case 'timer.fired': {
+      const task = state.tasks.get(event.taskId)
+      if (event.kind === TimerKind.retry) {
+        const stale = currentAttempt(task, event.attempt, ['retrying'])
+        if (stale) return ignored(stale)
+        return queueTask(task!, state.workflow.tasks.get(event.taskId)!, event.attempt + 1, now, `retry after attempt ${event.attempt}`)
+      }
+      const allowed: TaskStatus[] = event.kind === TimerKind.scheduleToStart ? ['queued'] : ['running']
+      const stale = currentAttempt(task, event.attempt, allowed)
+      if (stale) return ignored(stale)
+      const t = task!
+      const error: TaskError = { message: `${event.kind.replace(/_/g, ' ')} after attempt ${t.attempt}`, retryable: true, kind: event.kind }
+      const d = failAttempt(state, t, error, now, t.workerId ?? undefined)
+      return { ...d, aborts: [{ taskId: t.taskId, attempt: t.attempt, reason: error.message }] }
+    }
+
+    case 'upstream.resolved': {
+      const task = state.tasks.get(event.taskId)
+      if (!task || task.status !== 'pending') return ignored(`task is ${task?.status ?? 'unknown'}`)
+      const def = state.workflow.tasks.get(task.taskId)!
+      const counts = {
+        nSucceeded: task.nSucceeded + (event.outcome === 'succeeded' ? 1 : 0),
+        nFailed: task.nFailed + (event.outcome === 'failed' ? 1 : 0),
+        nSkipped: task.nSkipped + (event.outcome === 'skipped' ? 1 : 0),
+      }
+      const rule = evaluateTriggerRule(def.trigger, { total: task.nUpstream, succeeded: counts.nSucceeded, failed: counts.nFailed, skipped: counts.nSkipped })
+      const counted: TaskChange = { taskId: task.taskId, from: task.status, set: counts }
+      if (rule === 'wait') return { ...EMPTY, taskChanges: [counted] }
+      if (rule === 'run') {
+        const q = queueTask({ ...task, ...counts }, def, 1, now, `trigger rule ${def.trigger} met`)
+        return { ...q, taskChanges: [{ ...q.taskChanges[0]!, set: { ...counts, ...q.taskChanges[0]!.set } }] }
+      }
+      const d = finishTask(state, task, rule, now, counts, `trigger rule ${def.trigger} cannot be met (upstream ${event.upstreamId} ${event.outcome})`)
+      return d
+    }
+
+    case 'branch.skipped': {
+      const task = state.tasks.get(event.taskId)
+      if (!task || task.status !== 'pending') return ignored(`task is ${task?.status ?? 'unknown'}`)
+      return finishTask(state, task, 'skipped', now, {}, `branch ${event.branchId} did not choose it`)
+    }
+  }
+}
+
+/** Concatenates decisions that touch different tasks of the same run (no run change). */
+export function merge(parts: readonly Decision[]): Decision {
+  if (parts.length === 1) return parts[0]!
+  return {
+    taskChanges: parts.flatMap((p) => p.taskChanges),
+    attempts: parts.flatMap((p) => p.attempts),
+    dispatch: parts.flatMap((p) => p.dispatch),
+    aborts: parts.flatMap((p) => p.aborts),
+    setTimers: parts.flatMap((p) => p.setTimers),
+    clearTimers: parts.flatMap((p) => p.clearTimers),
+    followUps: parts.flatMap((p) => p.followUps),
+  }
+}

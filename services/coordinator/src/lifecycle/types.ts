@@ -1,0 +1,127 @@
+import type { CompiledWorkflow, RunStatus, TaskError, TaskStatus } from '@baton/shared'
+
+/**
+ * The state machine's view of a run: the run row and the subset of task rows an event needs.
+ * Plain data; the machine never mutates it.
+ */
+export interface RunView {
+  readonly id: string
+  readonly workflow: string
+  readonly status: RunStatus
+  readonly partition: string | null
+  readonly tasksTotal: number
+  readonly tasksTerminal: number
+  readonly tasksBad: number
+  readonly cancelReason: string | null
+}
+
+/** One task's state in a run. */
+export interface TaskView {
+  readonly taskId: string
+  readonly status: TaskStatus
+  readonly attempt: number
+  readonly nUpstream: number
+  readonly nSucceeded: number
+  readonly nFailed: number
+  readonly nSkipped: number
+  readonly workerId: string | null
+}
+
+/** Everything the machine may read for one decision. */
+export interface MachineState {
+  readonly run: RunView
+  /** Tasks loaded for this event (at least the ones `tasksNeeded(event)` names). */
+  readonly tasks: ReadonlyMap<string, TaskView>
+  readonly workflow: CompiledWorkflow
+}
+
+/** Kinds of durable timer. */
+export const TimerKind = {
+  retry: 'retry',
+  heartbeat: 'heartbeat_timeout',
+  execution: 'execution_timeout',
+  scheduleToStart: 'schedule_to_start_timeout',
+} as const
+/** A timer kind. */
+export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind]
+
+/** Identifies one timer of one attempt. */
+export interface TimerKey {
+  readonly kind: TimerKind
+  readonly taskId: string
+  readonly attempt: number
+}
+
+/** Inputs to the machine: external events, fired timers, and internal follow-ups. */
+export type MachineEvent =
+  | { readonly type: 'run.started' }
+  | { readonly type: 'run.cancel_requested'; readonly reason: string; readonly eventId?: string }
+  | { readonly type: 'task.started'; readonly taskId: string; readonly attempt: number; readonly workerId: string; readonly eventId: string }
+  | { readonly type: 'task.heartbeat'; readonly taskId: string; readonly attempt: number; readonly workerId: string; readonly eventId: string }
+  | {
+      readonly type: 'task.succeeded'
+      readonly taskId: string
+      readonly attempt: number
+      readonly workerId: string
+      readonly eventId: string
+      readonly output: unknown
+      readonly details?: Record<string, unknown>
+    }
+  | {
+      readonly type: 'task.failed'
+      readonly taskId: string
+      readonly attempt: number
+      readonly workerId: string
+      readonly eventId: string
+      readonly error: TaskError
+      readonly details?: Record<string, unknown>
+    }
+  | { readonly type: 'timer.fired'; readonly kind: TimerKind; readonly taskId: string; readonly attempt: number }
+  /** Internal: an upstream of `taskId` reached a terminal outcome. */
+  | { readonly type: 'upstream.resolved'; readonly taskId: string; readonly upstreamId: string; readonly outcome: 'succeeded' | 'failed' | 'skipped' }
+  /** Internal: a branch did not choose `taskId`. */
+  | { readonly type: 'branch.skipped'; readonly taskId: string; readonly branchId: string }
+
+/** A change of one task's row. `status` present means a transition (recorded in history). */
+export interface TaskChange {
+  readonly taskId: string
+  readonly from: TaskStatus
+  readonly set: Partial<Omit<TaskView, 'taskId'>> & {
+    readonly output?: unknown
+    readonly error?: TaskError | null
+    readonly queuedAt?: Date
+    readonly startedAt?: Date
+    readonly finishedAt?: Date
+  }
+  readonly reason?: string
+}
+
+/** A write to the attempts table. */
+export interface AttemptWrite {
+  readonly taskId: string
+  readonly attempt: number
+  readonly insert?: boolean
+  readonly status: TaskStatus
+  readonly workerId?: string
+  readonly at: Date
+  readonly output?: unknown
+  readonly error?: TaskError
+  readonly details?: Record<string, unknown>
+}
+
+/** The outcome of applying one event: what to write, send and schedule. No I/O happened. */
+export interface Decision {
+  readonly taskChanges: readonly TaskChange[]
+  readonly runChange?: { readonly from: RunStatus; readonly set: Partial<Omit<RunView, 'id' | 'workflow'>> & { readonly startedAt?: Date; readonly finishedAt?: Date }; readonly reason?: string }
+  readonly attempts: readonly AttemptWrite[]
+  /** Tasks to dispatch (their command is built by the shell from loaded inputs). */
+  readonly dispatch: readonly { readonly taskId: string; readonly attempt: number }[]
+  /** Attempts a worker should stop (core NATS notice; stale results are fenced anyway). */
+  readonly aborts: readonly { readonly taskId?: string; readonly attempt?: number; readonly workerId?: string; readonly reason: string }[]
+  readonly setTimers: readonly (TimerKey & { readonly fireAt: Date })[]
+  readonly clearTimers: readonly TimerKey[]
+  /** Events to apply next in the same transaction (cascades). */
+  readonly followUps: readonly MachineEvent[]
+  /** Set when the event changed nothing: why (recorded in history as `ignored`). */
+  readonly ignored?: string
+}

@@ -1,0 +1,26 @@
+import type { Db, Subjects } from '@baton/shared'
+import { applyBatch } from '../apply/apply-batch.js'
+import { dueTimers } from '../db/timers.js'
+import type { DefinitionCache } from '../definitions/definition-cache.js'
+import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+
+/** Timers fired per transaction. */
+const TIMER_BATCH = 500
+
+/**
+ * Fires due durable timers (retry backoff, heartbeat, execution and schedule-to-start
+ * timeouts). Each tick peeks at due timers, then claims them under their runs' locks inside
+ * `applyBatch`, so with several coordinators every timer fires exactly once.
+ * Returns true when there may be more due timers (tick again at once).
+ */
+export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
+  const due = await dueTimers(db, now, TIMER_BATCH)
+  if (due.length === 0) return false
+  const outcome = await applyBatch(
+    db,
+    { requests: [], events: [], timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
+    { definitions, subjects, now, describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
+  )
+  await publisher.publish(outcome.outbox)
+  return due.length === TIMER_BATCH
+}
