@@ -84,7 +84,7 @@ ensure_nats() {
   rm -f "$pidfile"
   # setsid + closed stdio: the server outlives this script and holds no pipe of make's.
   setsid "$bin" -js -a "$host" -p "$port" -sd "$store" -l "$logfile" -P "$pidfile" \
-    </dev/null >>"$STATE/nats-$port.out" 2>&1 &
+    </dev/null >>"$STATE/nats-$port.out" 2>&1 9>&- &
   local launcher=$!
 
   deadline=$((SECONDS + WAIT_SECS))
@@ -139,7 +139,7 @@ ensure_pg() {
       if [ "$status" = "online" ]; then
         die "Debian cluster $ver/$name on port $port is online but nothing answers on $host:$port (check listen_addresses)"
       fi
-      pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start
+      pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start </dev/null 9>&-
       msg=$(pg_wait "Debian cluster $ver/$name")
       echo "Postgres: started the machine's Debian cluster $ver/$name on port $port ($msg; it is left running by 'make services-stop')"
       return 0
@@ -192,7 +192,7 @@ start_embedded_pg() {
   rm -f "$pidfile"
   setsid --wait "${run[@]}" "$bindir/pg_ctl" start -D "$data" -l "$logfile" -w -t "$WAIT_SECS" \
     -o "-p $port -c listen_addresses='$host' -c unix_socket_directories=''" \
-    </dev/null >>"$STATE/pg-$port.out" 2>&1 ||
+    </dev/null >>"$STATE/pg-$port.out" 2>&1 9>&- ||
     { tail -n 20 "$logfile" >&2; die "embedded Postgres did not start (see $(rel "$logfile"))"; }
   head -n1 "$data/postmaster.pid" >"$pidfile"
   msg=$(pg_wait "embedded Postgres")
@@ -238,6 +238,10 @@ stop_all() {
 }
 
 mkdir -p "$STATE"
+# One instance at a time (two concurrent `make setup`s would otherwise race to start the same port).
+# Servers are launched with fd 9 closed so they do not keep holding the lock.
+exec 9>"$STATE/.services.lock"
+flock -w $((WAIT_SECS * 3)) 9 || die "another scripts/ensure-services.sh holds $(rel "$STATE/.services.lock")"
 case "${1:-start}" in
   start) ensure_nats; ensure_pg ;;
   stop) stop_all ;;

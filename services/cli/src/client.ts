@@ -1,0 +1,56 @@
+import {
+  connectNats,
+  createDb,
+  ensureDatabase,
+  ensureStreams,
+  jetstreamClient,
+  loadConfig,
+  migrateToLatest,
+  subjectsFor,
+  type BatonConfig,
+  type Db,
+  type JetStreamClient,
+  type NatsConnection,
+  type Subjects,
+} from '@baton/shared'
+
+/**
+ * What CLI commands use to talk to a deployment: the namespace's database and NATS, opened on
+ * first use and closed by `close()`.
+ */
+export class CliClient {
+  readonly config: BatonConfig
+  readonly subjects: Subjects
+  #db: Db | undefined
+  #nc: NatsConnection | undefined
+
+  constructor(config: BatonConfig = loadConfig()) {
+    this.config = config
+    this.subjects = subjectsFor(config.namespace)
+  }
+
+  /** The database, migrated to the latest schema. */
+  async db(): Promise<Db> {
+    if (!this.#db) {
+      await ensureDatabase(this.config.databaseUrl)
+      await migrateToLatest(this.config.databaseUrl, this.config.namespace)
+      this.#db = createDb(this.config.databaseUrl, this.config.namespace, { max: 2 })
+    }
+    return this.#db
+  }
+
+  /** JetStream, with the namespace's streams provisioned. */
+  async js(): Promise<JetStreamClient> {
+    if (!this.#nc) {
+      this.#nc = await connectNats(this.config.natsUrl, 'baton-cli')
+      await ensureStreams(this.#nc, this.subjects)
+    }
+    return jetstreamClient(this.#nc)
+  }
+
+  /** Closes what was opened. */
+  async close(): Promise<void> {
+    await this.#db?.destroy()
+    await this.#nc?.drain().catch(() => {})
+  }
+}
