@@ -7,8 +7,8 @@ export interface InFlightAttempt {
   readonly runId: string
   readonly taskId: string
   readonly attempt: number
-  /** Fires the attempt's AbortSignal; later calls do nothing. */
-  abort(kind: AbortKind): void
+  /** Fires the attempt's AbortSignal (`detail` becomes the reason's message); later calls do nothing. */
+  abort(kind: AbortKind, detail?: string): void
 }
 
 /**

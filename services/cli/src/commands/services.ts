@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import type { Command } from 'commander'
 import { compileWorkflow, createLogger, loadConfig, loadWorkflows, ValidationError } from '@baton/shared'
 import { deployWorkflow, listWorkflows, startCoordinator } from '@baton/coordinator'
-import { startWorker, type TaskHandler } from '@baton/worker'
+import type { TaskHandler } from '@baton/worker'
 import { CliClient } from '../client.js'
 
 /** Resolves when the process is asked to stop (SIGTERM or SIGINT). */
@@ -51,6 +51,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async (opts: { queue: string[]; concurrency: number; handlers?: string }) => {
       const config = loadConfig()
       const handlers = await loadHandlers(opts.handlers)
+      const { startWorker } = await import('@baton/worker')
       const workers = await Promise.all(opts.queue.map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config })))
       const signal = await untilSignal()
       process.stderr.write(`${signal}: stopping workers (finishing running tasks)\n`)
@@ -78,6 +79,7 @@ export function registerServiceCommands(program: Command): void {
       if (queues.size === 0) queues.add('default')
       const coordinator = await startCoordinator({ config, logger: log })
       const handlers = await loadHandlers(opts.handlers)
+      const { startWorker } = await import('@baton/worker')
       const workers = await Promise.all([...queues].map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, logger: log })))
       process.stderr.write(`baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace}); Ctrl-C to stop\n`)
       const signal = await untilSignal()
