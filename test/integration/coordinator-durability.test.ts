@@ -116,7 +116,7 @@ describe('cancellation', () => {
     await deploy(ns, { name: 'cancel_me', tasks: { long: { queue: 'hang' }, next: { after: ['long'], queue: 'hang' } } })
     const worker = await startScriptedWorker(ns, 'hang', () => ({ hang: true }))
     const aborts: unknown[] = []
-    const sub = ns.nc.subscribe(ns.subjects.abort, { callback: (_e, m) => aborts.push(m.json()) })
+    const sub = ns.nc.subscribe(ns.subjects.abort, { callback: (_e, m) => void aborts.push(m.json()) })
     const runId = await trigger(ns, 'cancel_me')
     await eventually(async () => (await ns.db.selectFrom('task_states').select('status').where('run_id', '=', runId).where('task_id', '=', 'long').executeTakeFirst())?.status === 'running', 'long running')
     const id = newId()

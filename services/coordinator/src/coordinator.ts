@@ -14,7 +14,7 @@ import {
   type Logger,
   type NatsConnection,
 } from '@baton/shared'
-import { EventConsumer } from './consume/event-consumer.js'
+import { COORDINATOR_ACK_WAIT_MS, EventConsumer } from './consume/event-consumer.js'
 import { DefinitionCache } from './definitions/definition-cache.js'
 import { PeriodicJob } from './jobs/periodic-job.js'
 import { OutboxPublisher } from './outbox/outbox-publisher.js'
@@ -57,15 +57,18 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const db = createDb(config.databaseUrl, config.namespace, { max: 8 })
   const nc = options.nc ?? (await connectNats(config.natsUrl, 'baton-coordinator'))
   const jsm = await ensureStreams(nc, subjects)
-  await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: 30_000, maxAckPending: 20_000 })
+  await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: COORDINATOR_ACK_WAIT_MS, maxAckPending: 20_000 })
   const js = jetstreamClient(nc)
   const definitions = new DefinitionCache()
   const publisher = new OutboxPublisher(db, nc, js, log)
 
+  let relayedOnce = 0
   const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
   const jobs = [
     new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher), log),
-    new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(options.relayAfterMs ?? 2000)) >= 500, log),
+    // At start-up everything left in the outbox is relayed at once (a crash between commit and
+    // publish); after that only rows no live path confirmed within relayAfterMs.
+    new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(relayedOnce++ === 0 ? 0 : (options.relayAfterMs ?? 2000))) >= 500, log),
     new PeriodicJob('outbox-cleanup', 100, () => publisher.flush(), log),
   ]
   await consumer.start()

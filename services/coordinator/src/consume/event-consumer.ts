@@ -6,6 +6,9 @@ import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
 import { parseEventMessage, type ParsedMessage } from './parse-message.js'
 
+/** Ack wait of the shared coordinator consumer: how soon a dead coordinator's events are redelivered. */
+export const COORDINATOR_ACK_WAIT_MS = 2000
+
 /** Deliveries after which a message that keeps failing to apply is dead-lettered. */
 const MAX_APPLY_DELIVERIES = 5
 const dec = new TextDecoder()
@@ -36,6 +39,8 @@ export class EventConsumer {
   #stopped = false
   #loop: Promise<void> | undefined
   #messages: { stop(): void; close(): Promise<void | Error> } | undefined
+  #batch: JsMsg[] = []
+  #keepAlive: NodeJS.Timeout | undefined
 
   constructor(private readonly deps: EventConsumerDeps) {}
 
@@ -43,8 +48,14 @@ export class EventConsumer {
   async start(): Promise<void> {
     const { js, subjects, log } = this.deps
     const consumer = await js.consumers.get(subjects.eventsStream, subjects.coordinatorConsumer)
-    const messages = await consumer.consume({ max_messages: 2000 })
+    const messages = await consumer.consume({ max_messages: 1000 })
     this.#messages = messages
+    // The consumer's ack wait is short (a killed coordinator's unacked events come back fast);
+    // messages still waiting here or in a slow transaction say they are being worked on.
+    this.#keepAlive = setInterval(() => {
+      for (const m of this.#batch) m.working()
+      for (const m of this.#buffer) m.working()
+    }, COORDINATOR_ACK_WAIT_MS / 2)
     void (async () => {
       for await (const m of messages) {
         this.#buffer.push(m)
@@ -63,7 +74,9 @@ export class EventConsumer {
         continue
       }
       const batch = this.#buffer.splice(0, max)
+      this.#batch = batch
       await this.#process(batch)
+      this.#batch = []
     }
   }
 
@@ -143,6 +156,7 @@ export class EventConsumer {
   /** Stops taking messages, finishes the batch in progress, and returns un-applied ones to NATS. */
   async stop(): Promise<void> {
     this.#stopped = true
+    clearInterval(this.#keepAlive)
     this.#messages?.stop()
     this.#wake?.()
     await this.#loop
