@@ -49,7 +49,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 function zodIssues(error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), reason: i.message }))
+  // An invalid record key carries the key rule's own message in nested issues: surface it.
+  return error.issues.map((i) => {
+    const nested = (i as { issues?: { message: string }[] }).issues
+    const reason = i.code === 'invalid_key' && nested?.length ? nested.map((n) => n.message).join('; ') : i.message
+    return { path: i.path.map(String).join('.'), reason }
+  })
 }
 
 /** Finds one cycle (as a closed path of task ids) in the graph, or undefined. */
@@ -125,17 +130,32 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
   const downstream = new Map<string, string[]>(ids.map((id) => [id, []]))
   for (const id of ids) for (const up of def.tasks[id]!.after) downstream.get(up)?.push(id)
 
+  // Defaults are checked once, at their own path; a task inherits a default only when valid.
+  const d = def.defaults
+  const defaultTimeout = typeof d?.timeout === 'object' ? d.timeout : { execution: d?.timeout }
+  const prefix = typeof d?.timeout === 'object' ? 'defaults.timeout.' : 'defaults.timeout'
+  const badDefaults = issues.length
+  duration(defaultTimeout.execution, typeof d?.timeout === 'object' ? `${prefix}execution` : prefix, issues)
+  duration(defaultTimeout.heartbeat, `${prefix}heartbeat`, issues)
+  duration(defaultTimeout.scheduleToStart, `${prefix}scheduleToStart`, issues)
+  duration(d?.retry?.backoff, 'defaults.retry.backoff', issues)
+  duration(d?.retry?.maxBackoff, 'defaults.retry.maxBackoff', issues)
+  const defaultsValid = issues.length === badDefaults
+
   const tasks = new Map<string, CompiledTask>()
   for (const id of ids) {
     const t = def.tasks[id]!
     const p = `tasks.${id}`
+    const sink: ValidationIssue[] = []
     const retry = t.retry ?? def.defaults?.retry
     const timeout = t.timeout ?? def.defaults?.timeout
     const tObj = typeof timeout === 'object' ? timeout : { execution: timeout }
     const jitter = retry?.jitter === undefined || retry.jitter === true ? 0.2 : retry.jitter === false ? 0 : retry.jitter
-    const executionMs = duration(tObj.execution, `${p}.timeout${typeof timeout === 'object' ? '.execution' : ''}`, issues)
-    const scheduleToStartMs = duration(tObj.scheduleToStart, `${p}.timeout.scheduleToStart`, issues)
-    const heartbeatMs = duration(tObj.heartbeat, `${p}.timeout.heartbeat`, issues) ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
+    const tIssues = t.timeout !== undefined ? issues : sink
+    const rIssues = t.retry !== undefined ? issues : sink
+    const executionMs = duration(tObj.execution, `${p}.timeout${typeof timeout === 'object' ? '.execution' : ''}`, tIssues)
+    const scheduleToStartMs = duration(tObj.scheduleToStart, `${p}.timeout.scheduleToStart`, tIssues)
+    const heartbeatMs = duration(tObj.heartbeat, `${p}.timeout.heartbeat`, tIssues) ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
     if (heartbeatMs < 1000) issues.push({ path: `${p}.timeout.heartbeat`, reason: 'must be at least 1s' })
     tasks.set(id, {
       id,
@@ -149,9 +169,9 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
       downstream: downstream.get(id)!,
       retry: {
         attempts: retry?.attempts ?? 1,
-        backoffMs: duration(retry?.backoff ?? '10s', `${p}.retry.backoff`, issues) ?? 0,
+        backoffMs: duration(retry?.backoff ?? '10s', `${p}.retry.backoff`, rIssues) ?? 0,
         factor: retry?.factor ?? 2,
-        maxBackoffMs: duration(retry?.maxBackoff ?? '1h', `${p}.retry.maxBackoff`, issues) ?? 0,
+        maxBackoffMs: duration(retry?.maxBackoff ?? '1h', `${p}.retry.maxBackoff`, rIssues) ?? 0,
         jitter,
       },
       timeouts: {
@@ -161,7 +181,7 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
       },
     })
   }
-  if (issues.length > 0) throw new ValidationError(issues, { code: 'DEFINITION_INVALID' })
+  if (issues.length > 0 || !defaultsValid) throw new ValidationError(issues, { code: 'DEFINITION_INVALID' })
 
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')

@@ -22,7 +22,8 @@ import { TimerKind, type Decision, type MachineEvent, type MachineState, type Ta
  * task is terminal (failed when any is `failed`/`upstream_failed`); `cancelled` on request.
  */
 
-const EMPTY: Decision = { taskChanges: [], attempts: [], dispatch: [], aborts: [], setTimers: [], clearTimers: [], followUps: [] }
+const NONE = Object.freeze([]) as readonly never[]
+const EMPTY: Decision = Object.freeze({ taskChanges: NONE, attempts: NONE, dispatch: NONE, aborts: NONE, setTimers: NONE, clearTimers: NONE, followUps: NONE })
 
 function ignored(reason: string): Decision {
   return { ...EMPTY, ignored: reason }
