@@ -9,9 +9,9 @@ import { type BenchEnv, percentile, r3 } from './harness.js'
  */
 export async function measureRawFloor(env: BenchEnv, iterations: number): Promise<{ p50: number; p99: number; samples: number }> {
   const s = env.subjects
-  await ensureConsumer(env.jsm, s.eventsStream, 'floor_events', s.task('floor'))
+  await ensureConsumer(env.jsm, s.commandsStream, 'floor_events', s.command('floor_events'))
   await ensureConsumer(env.jsm, s.commandsStream, 'floor_commands', s.command('floor'))
-  const events = await (await env.js.consumers.get(s.eventsStream, 'floor_events')).consume({ max_messages: 10 })
+  const events = await (await env.js.consumers.get(s.commandsStream, 'floor_events')).consume({ max_messages: 10 })
   const commands = await (await env.js.consumers.get(s.commandsStream, 'floor_commands')).consume({ max_messages: 10 })
   const eventIt = events[Symbol.asyncIterator]()
   const commandIt = commands[Symbol.asyncIterator]()
@@ -20,7 +20,7 @@ export async function measureRawFloor(env: BenchEnv, iterations: number): Promis
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now()
     const id = newId()
-    await publishJson(env.js, s.task('floor'), id, { id, i })
+    await publishJson(env.js, s.command('floor_events'), id, { id, i })
     const ev = (await eventIt.next()).value!
     ev.ack()
     await env.db.transaction().execute(async (trx) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { Kysely, PostgresDialect } from 'kysely'
 import { UnavailableError } from '../errors.js'
@@ -47,5 +48,25 @@ export function createDb(databaseUrl: string, namespace: string, options: { max?
   })
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  pool.on('connect', preparePinnedStatements)
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/** Marker that opts a statement into server-side preparation (see `preparePinnedStatements`). */
+export const PREPARE = '/* baton:prepare */'
+
+/**
+ * Sends statements whose text starts with PREPARE as named prepared statements, so Postgres
+ * parses and plans them once per connection instead of on every hot-path call. Only a bounded
+ * set of statement texts carry the marker (never ones whose text grows with the input).
+ */
+function preparePinnedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  ;(client as { query: unknown }).query = (text: unknown, ...rest: unknown[]) => {
+    if (typeof text === 'string' && text.startsWith(PREPARE)) {
+      const name = `b_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+      return query({ name, text, values: rest[0] }, ...rest.slice(1))
+    }
+    return query(text, ...rest)
+  }
 }

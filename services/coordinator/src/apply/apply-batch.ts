@@ -1,13 +1,14 @@
 import { newId, type Db, type RunRequested, type Subjects } from '@baton/shared'
-import { appendHistory } from '../db/history.js'
-import { writeAttempts } from '../db/attempts.js'
-import { insertDeadLetters, type DeadLetter } from '../db/dead-letters.js'
-import { insertOutbox, type OutboxMessage } from '../db/outbox.js'
-import { lockRuns, updateRuns } from '../db/runs.js'
-import { loadOutputs, loadTaskViews, updateTasks } from '../db/tasks.js'
-import { claimTimers, deleteTimers, upsertTimers } from '../db/timers.js'
+import { appendHistoryStatement } from '../db/history.js'
+import { writeAttemptsStatements } from '../db/attempts.js'
+import { writeBatch } from '../db/batch-write.js'
+import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
+import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
+import { lockRuns, updateRunsStatement } from '../db/runs.js'
+import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js'
+import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
-import { decide, tasksNeeded } from '../lifecycle/run-machine.js'
+import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
 import type { MachineEvent, TimerKind } from '../lifecycle/types.js'
 import { buildCommand } from './commands.js'
 import { createRuns } from './create-runs.js'
@@ -108,7 +109,7 @@ export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): 
       const pairs = new Map<string, { runId: string; taskId: string }>()
       for (const p of wave) {
         if (p.work.loadedAll.value) continue
-        const need = tasksNeeded(p.event, p.work)
+        const need = tasksToPrefetch(p.event, p.work)
         if (need === 'all') allOf.add(p.work.view.id)
         else for (const taskId of need) if (!p.work.tasks.has(taskId)) pairs.set(`${p.work.view.id}/${taskId}`, { runId: p.work.view.id, taskId })
       }
@@ -154,16 +155,23 @@ export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): 
     }
 
     const all = [...works.values()]
-    await updateTasks(trx, all.flatMap((w) => w.taskUpdates()))
-    await updateRuns(trx, all.flatMap((w) => w.runUpdate() ?? []))
-    await writeAttempts(trx, all.flatMap((w) => w.attempts))
-    await appendHistory(trx, all.flatMap((w) => w.history))
     const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
-    await deleteTimers(trx, timers.filter((t) => t.fireAt === null))
-    await upsertTimers(trx, timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null))
     const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => ({ ...ctx.describe(ref), reason }))
-    await insertDeadLetters(trx, letters)
-    const committed = await insertOutbox(trx, outbox)
+    const returned = await writeBatch(
+      trx,
+      [
+        updateTasksStatement(all.flatMap((w) => w.taskUpdates())),
+        updateRunsStatement(all.flatMap((w) => w.runUpdate() ?? [])),
+        ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
+        appendHistoryStatement(all.flatMap((w) => w.history)),
+        deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
+        upsertTimersStatement(timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null)),
+        insertDeadLettersStatement(letters),
+      ],
+      insertOutboxStatement(outbox),
+    )
+    const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
+    const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
     return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds }
   })
 }

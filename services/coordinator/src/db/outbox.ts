@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db, OutboxRow } from '@baton/shared'
 
 /** How an outbox message leaves: JetStream (durable, de-duplicated) or core NATS (best effort). */
@@ -13,15 +13,16 @@ export interface OutboxMessage {
   traceparent: string | null
 }
 
-/** Inserts outbox messages; returns them with their ids, in order. */
-export async function insertOutbox(db: Db, messages: readonly OutboxMessage[]): Promise<(OutboxMessage & { id: number })[]> {
-  if (messages.length === 0) return []
-  const rows = await db
-    .insertInto('outbox')
-    .values(messages.map((m) => ({ transport: m.transport, subject: m.subject, msg_id: m.msgId, payload: JSON.stringify(m.payload), traceparent: m.traceparent })))
-    .returning('id')
-    .execute()
-  return messages.map((m, i) => ({ ...m, id: Number(rows[i]!.id) }))
+/** The statement inserting outbox messages, returning `id` and `msg_id` (a part of the batch write). */
+export function insertOutboxStatement(messages: readonly OutboxMessage[]): RawBuilder<unknown> | undefined {
+  if (messages.length === 0) return undefined
+  const rows = messages.map((m, ord) => ({ ord, transport: m.transport, subject: m.subject, msg_id: m.msgId, payload: m.payload, traceparent: m.traceparent }))
+  return sql`
+    INSERT INTO outbox (transport, subject, msg_id, payload, traceparent)
+    SELECT transport, subject, msg_id, payload, traceparent
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(ord int, transport text, subject text, msg_id text, payload jsonb, traceparent text)
+    ORDER BY ord
+    RETURNING id, msg_id`
 }
 
 /** Deletes published messages. */

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Db, RunRow, RunStatus } from '@baton/shared'
+import { sql, type RawBuilder } from 'kysely'
+import { PREPARE, type Db, type RunRow, type RunStatus } from '@baton/shared'
 
 /** A run to insert. */
 export interface NewRun {
@@ -40,13 +40,8 @@ export async function insertRuns(db: Db, runs: readonly NewRun[]): Promise<Set<s
 /** Locks runs in id order (a stable order, so concurrent coordinators never deadlock). */
 export async function lockRuns(db: Db, ids: readonly string[]): Promise<RunRow[]> {
   if (ids.length === 0) return []
-  return db
-    .selectFrom('runs')
-    .selectAll()
-    .where('id', '=', sql<string>`ANY(${[...ids]}::uuid[])`)
-    .orderBy('id')
-    .forUpdate()
-    .execute()
+  const r = await sql<RunRow>`${sql.raw(PREPARE)} SELECT * FROM runs WHERE id = ANY(${[...ids]}::uuid[]) ORDER BY id FOR UPDATE`.execute(db)
+  return r.rows
 }
 
 /** A run's new counters and status. */
@@ -60,9 +55,9 @@ export interface RunUpdate {
   finishedAt?: Date
 }
 
-/** Writes the new state of several runs in one statement. */
-export async function updateRuns(db: Db, updates: readonly RunUpdate[]): Promise<void> {
-  if (updates.length === 0) return
+/** The statement writing several runs' new state (a part of the batch write). */
+export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<unknown> | undefined {
+  if (updates.length === 0) return undefined
   const rows = JSON.stringify(
     updates.map((u) => ({
       id: u.id,
@@ -74,8 +69,7 @@ export async function updateRuns(db: Db, updates: readonly RunUpdate[]): Promise
       finished_at: u.finishedAt?.toISOString() ?? null,
     })),
   )
-  await sql`
-    UPDATE runs r SET
+  return sql`UPDATE runs r SET
       status = v.status,
       tasks_terminal = v.tasks_terminal,
       tasks_bad = v.tasks_bad,
@@ -85,7 +79,7 @@ export async function updateRuns(db: Db, updates: readonly RunUpdate[]): Promise
       updated_at = now()
     FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz)
     WHERE r.id = v.id
-  `.execute(db)
+  `
 }
 
 /** Finds a run by (workflow, idempotency key). */

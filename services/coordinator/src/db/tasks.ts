@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Db, TaskError, TaskStatus } from '@baton/shared'
+import { sql, type RawBuilder } from 'kysely'
+import { PREPARE, type Db, type TaskError, type TaskStatus } from '@baton/shared'
 import type { TaskView } from '../lifecycle/types.js'
 
 /** Inserts the `pending` rows of new runs' tasks in one statement. */
@@ -26,7 +26,7 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
     n_failed: number
     n_skipped: number
     worker_id: string | null
-  }>`
+  }>`${sql.raw(PREPARE)}
     SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
     FROM task_states t
     WHERE t.run_id = ANY(${[...allOf]}::uuid[])
@@ -48,7 +48,7 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
 /** Outputs of (run, task) pairs, for building downstream commands' inputs. */
 export async function loadOutputs(db: Db, pairs: readonly { runId: string; taskId: string }[]): Promise<Map<string, unknown>> {
   if (pairs.length === 0) return new Map()
-  const rows = await sql<{ run_id: string; task_id: string; output: unknown }>`
+  const rows = await sql<{ run_id: string; task_id: string; output: unknown }>`${sql.raw(PREPARE)}
     SELECT t.run_id, t.task_id, t.output FROM task_states t
     WHERE (t.run_id, t.task_id) IN (SELECT * FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]))
   `.execute(db)
@@ -65,9 +65,9 @@ export interface TaskRowUpdate extends TaskView {
   finishedAt?: Date
 }
 
-/** Writes several tasks' new state in one statement. */
-export async function updateTasks(db: Db, updates: readonly TaskRowUpdate[]): Promise<void> {
-  if (updates.length === 0) return
+/** The statement writing several tasks' new state (a part of the batch write). */
+export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuilder<unknown> | undefined {
+  if (updates.length === 0) return undefined
   const rows = JSON.stringify(
     updates.map((u) => ({
       run_id: u.runId,
@@ -87,7 +87,7 @@ export async function updateTasks(db: Db, updates: readonly TaskRowUpdate[]): Pr
       finished_at: u.finishedAt?.toISOString() ?? null,
     })),
   )
-  await sql`
+  return sql`
     UPDATE task_states t SET
       status = v.status,
       attempt = v.attempt,
@@ -106,5 +106,5 @@ export async function updateTasks(db: Db, updates: readonly TaskRowUpdate[]): Pr
       run_id uuid, task_id text, status text, attempt int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
       set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz)
     WHERE t.run_id = v.run_id AND t.task_id = v.task_id
-  `.execute(db)
+  `
 }

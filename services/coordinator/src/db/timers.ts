@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Db } from '@baton/shared'
+import { sql, type RawBuilder } from 'kysely'
+import { PREPARE, type Db } from '@baton/shared'
 import type { TimerKind } from '../lifecycle/types.js'
 
 /** A timer of one run. */
@@ -10,24 +10,24 @@ export interface RunTimer {
   attempt: number
 }
 
-/** Creates timers or moves existing ones (a heartbeat pushes its timeout forward). */
-export async function upsertTimers(db: Db, timers: readonly (RunTimer & { fireAt: Date })[]): Promise<void> {
-  if (timers.length === 0) return
-  await db
-    .insertInto('timers')
-    .values(timers.map((t) => ({ kind: t.kind, run_id: t.runId, task_id: t.taskId, attempt: t.attempt, fire_at: t.fireAt })))
-    .onConflict((oc) => oc.columns(['kind', 'run_id', 'task_id', 'attempt']).doUpdateSet({ fire_at: sql`excluded.fire_at` }))
-    .execute()
+/** The statement creating timers or moving existing ones (a heartbeat pushes its timeout forward). */
+export function upsertTimersStatement(timers: readonly (RunTimer & { fireAt: Date })[]): RawBuilder<unknown> | undefined {
+  if (timers.length === 0) return undefined
+  const rows = timers.map((t) => ({ kind: t.kind, run_id: t.runId, task_id: t.taskId, attempt: t.attempt, fire_at: t.fireAt.toISOString() }))
+  return sql`
+    INSERT INTO timers (kind, run_id, task_id, attempt, fire_at)
+    SELECT kind, run_id, task_id, attempt, fire_at
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(kind text, run_id uuid, task_id text, attempt int, fire_at timestamptz)
+    ON CONFLICT (kind, run_id, task_id, attempt) DO UPDATE SET fire_at = excluded.fire_at`
 }
 
-/** Deletes timers by key (missing ones are fine). */
-export async function deleteTimers(db: Db, timers: readonly RunTimer[]): Promise<void> {
-  if (timers.length === 0) return
-  await sql`
+/** The statement deleting timers by key (missing ones are fine). */
+export function deleteTimersStatement(timers: readonly RunTimer[]): RawBuilder<unknown> | undefined {
+  if (timers.length === 0) return undefined
+  return sql`
     DELETE FROM timers t USING unnest(${timers.map((t) => t.kind)}::text[], ${timers.map((t) => t.runId)}::uuid[],
       ${timers.map((t) => t.taskId)}::text[], ${timers.map((t) => t.attempt)}::int[]) AS v(kind, run_id, task_id, attempt)
-    WHERE t.kind = v.kind AND t.run_id = v.run_id AND t.task_id = v.task_id AND t.attempt = v.attempt
-  `.execute(db)
+    WHERE t.kind = v.kind AND t.run_id = v.run_id AND t.task_id = v.task_id AND t.attempt = v.attempt`
 }
 
 /** Due timers (unlocked peek; claiming happens under the run lock with `claimTimers`). */
@@ -48,7 +48,7 @@ export async function dueTimers(db: Db, now: Date, limit: number): Promise<(RunT
  */
 export async function claimTimers(db: Db, ids: readonly number[], now: Date): Promise<Set<number>> {
   if (ids.length === 0) return new Set()
-  const rows = await sql<{ id: number }>`
+  const rows = await sql<{ id: number }>`${sql.raw(PREPARE)}
     DELETE FROM timers WHERE id IN (
       SELECT id FROM timers WHERE id = ANY(${[...ids]}::bigint[]) AND fire_at <= ${now} FOR UPDATE SKIP LOCKED
     ) RETURNING id

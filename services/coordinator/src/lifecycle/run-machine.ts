@@ -41,6 +41,16 @@ export function tasksNeeded(event: MachineEvent, state: Pick<MachineState, 'work
   }
 }
 
+/**
+ * What the shell loads before deciding: `tasksNeeded` plus what the event's follow-ups will
+ * need (a finished task's direct successors), so a hand-off costs one read, not two.
+ */
+export function tasksToPrefetch(event: MachineEvent, state: Pick<MachineState, 'workflow'>): readonly string[] | 'all' {
+  const need = tasksNeeded(event, state)
+  if (need === 'all' || (event.type !== 'task.succeeded' && event.type !== 'task.failed')) return need
+  return [...need, ...(state.workflow.tasks.get(event.taskId)?.downstream ?? [])]
+}
+
 function attemptTimers(taskId: string, attempt: number): TimerKey[] {
   return [TimerKind.heartbeat, TimerKind.execution, TimerKind.scheduleToStart].map((kind) => ({ kind, taskId, attempt }))
 }
