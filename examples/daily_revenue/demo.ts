@@ -7,7 +7,7 @@ import { handlers } from './handlers.js'
 
 // `make demo`: deploys daily_revenue, runs a coordinator and workers in this process, triggers
 // today's partition, prints each task's progress and a final table.
-const config = loadConfig(process.env, { logLevel: (process.env.BATON_LOG_LEVEL as 'warn') ?? 'warn' })
+const config = loadConfig(process.env, { logLevel: (process.env.BATON_LOG_LEVEL as 'error') ?? 'error' })
 const log = createLogger({ level: config.logLevel })
 await ensureDatabase(config.databaseUrl)
 await migrateToLatest(config.databaseUrl, config.namespace)

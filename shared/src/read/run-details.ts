@@ -35,6 +35,21 @@ export interface RunDetails {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
 
+/** Task id → position in a topological order (ties by name), for display. */
+function topologicalOrder(tasks: Record<string, { after?: string[] }>): Map<string, number> {
+  const order = new Map<string, number>()
+  const remaining = new Set(Object.keys(tasks))
+  while (remaining.size > 0) {
+    const ready = [...remaining].filter((id) => (tasks[id]?.after ?? []).every((up) => order.has(up) || !remaining.has(up))).sort()
+    const next = ready.length > 0 ? ready : [...remaining].sort()
+    for (const id of next) {
+      order.set(id, order.size)
+      remaining.delete(id)
+    }
+  }
+  return order
+}
+
 /** A run with its tasks in definition order (topological by `after`), or undefined. */
 export async function getRunDetails(db: Db, runId: string): Promise<RunDetails | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined
@@ -42,8 +57,8 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
   if (!run) return undefined
   const tasks = await db.selectFrom('task_states').selectAll().where('run_id', '=', runId).execute()
   const def = await db.selectFrom('workflow_versions').select('definition').where('hash', '=', run.version_hash).executeTakeFirst()
-  const order = Object.keys((def?.definition as { tasks?: Record<string, unknown> } | undefined)?.tasks ?? {})
-  tasks.sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id))
+  const order = topologicalOrder((def?.definition as { tasks?: Record<string, { after?: string[] }> } | undefined)?.tasks ?? {})
+  tasks.sort((a, b) => (order.get(a.task_id) ?? 0) - (order.get(b.task_id) ?? 0))
   return {
     id: run.id,
     workflow: run.workflow,
