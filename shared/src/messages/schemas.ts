@@ -104,7 +104,7 @@ export const TaskCommandSchema = z.object({
   params: JsonRecord,
   inputs: z.record(z.string(), z.unknown()),
   idempotencyKey: z.string(),
-  /** ISO time after which the attempt is timed out by the coordinator (null: none). */
+  /** ISO time by which the attempt must have started (schedule-to-start timeout), or null; the execution budget is `task.executionMs` from start. */
   deadline: z.iso.datetime({ offset: true }).nullable(),
   traceparent: z.string(),
   queue: z.string(),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/nats-core'
 import {
@@ -47,10 +48,11 @@ export function decodeJson(data: Uint8Array): unknown {
   return JSON.parse(dec.decode(data))
 }
 
-/** Publishes a JSON message to JetStream with `Nats-Msg-Id` (and `traceparent` when given). */
+/** Publishes a JSON message to JetStream with `Nats-Msg-Id` and `traceparent` (a new trace when none is given). */
 export async function publishJson(js: JetStreamClient, subject: string, id: string, body: unknown, traceparent?: string): Promise<PubAck> {
   const h: MsgHdrs = natsHeaders()
-  if (traceparent) h.set('traceparent', traceparent)
+  // Every message carries trace context (brief §2); a message that starts a trace gets a new one.
+  h.set('traceparent', traceparent ?? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`)
   return js.publish(subject, encodeJson(body), { msgID: id, headers: h, timeout: 5000 })
 }
 

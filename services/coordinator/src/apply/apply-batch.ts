@@ -1,4 +1,4 @@
-import { newId, type Db, type RunRequested, type Subjects } from '@baton/shared'
+import { newId, traceparentFor, type Db, type RunRequested, type Subjects } from '@baton/shared'
 import { appendHistoryStatement } from '../db/history.js'
 import { writeAttemptsStatements } from '../db/attempts.js'
 import { writeBatch } from '../db/batch-write.js'
@@ -150,7 +150,7 @@ export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): 
     }
     for (const w of works.values()) {
       for (const a of w.aborts) {
-        outbox.push({ transport: 'core', subject: ctx.subjects.abort, msgId: newId(), payload: { runId: w.view.id, ...a }, traceparent: null })
+        outbox.push({ transport: 'core', subject: ctx.subjects.abort, msgId: newId(), payload: { runId: w.view.id, ...a }, traceparent: traceparentFor(w.view.id) })
       }
     }
 

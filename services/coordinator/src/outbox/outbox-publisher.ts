@@ -25,6 +25,7 @@ export class OutboxPublisher {
       if (m.transport === 'core') {
         const h = natsHeaders()
         h.set('Nats-Msg-Id', m.msgId)
+        if (m.traceparent) h.set('traceparent', m.traceparent)
         this.nc.publish(m.subject, encodeJson(m.payload), { headers: h })
       } else {
         await publishJson(this.js, m.subject, m.msgId, m.payload, m.traceparent ?? undefined)
