@@ -23,7 +23,10 @@ export async function migrateToLatest(databaseUrl: string, namespace: string): P
   await client.connect()
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`baton:migrate:${namespace}`])
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${namespace}"`)
+    // Only create the schema when missing: CREATE needs a database privilege that a
+    // least-privilege role (owning just its schema) does not have.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [namespace])
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS "${namespace}"`)
     const db = new Kysely<unknown>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${namespace}` }) }),
     })

@@ -21,18 +21,36 @@ export type { JetStreamClient, JetStreamManager, JsMsg, PubAck } from '@nats-io/
 /** Window within which JetStream drops a re-published message with the same `Nats-Msg-Id`. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000
 
+/**
+ * Splits `nats://user:pass@host:port,…` (or `nats://token@host`) into servers and credentials:
+ * the client does not read credentials from server URLs itself.
+ */
+export function natsConnectionOptions(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+  const out: { servers: string[]; user?: string; pass?: string; token?: string } = { servers: [] }
+  for (const raw of url.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z]+:\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?(.+)$/i.exec(raw)!
+    const [, scheme = '', user, pass, rest] = m
+    if (user && pass !== undefined) {
+      out.user = decodeURIComponent(user)
+      out.pass = decodeURIComponent(pass)
+    } else if (user) out.token = decodeURIComponent(user)
+    out.servers.push(`${scheme}${rest}`)
+  }
+  return out
+}
+
 /** Connects to NATS; reconnects forever once connected (a brief NATS outage is survived). */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
     return await connect({
-      servers: url.split(',').map((s) => s.trim()),
+      ...natsConnectionOptions(url),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 10_000,
     })
   } catch (e) {
-    throw new UnavailableError(`cannot connect to NATS at ${url}: ${(e as Error).message}`, { cause: e })
+    throw new UnavailableError(`cannot connect to NATS at ${natsConnectionOptions(url).servers.join(',')}: ${(e as Error).message}`, { cause: e })
   }
 }
 
