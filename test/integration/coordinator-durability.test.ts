@@ -130,3 +130,19 @@ describe('cancellation', () => {
     await worker.stop()
   })
 })
+
+describe('workflow versions', () => {
+  test('a run stays on the version it started with when the workflow is redeployed', async () => {
+    const worker = await startScriptedWorker(ns, 'pinned', (cmd) => ({ succeed: cmd.taskId, delayMs: cmd.taskId === 'v1_first' ? 500 : 0 }))
+    await deploy(ns, { name: 'versioned', tasks: { v1_first: { queue: 'pinned' }, v1_second: { after: ['v1_first'], queue: 'pinned' } } })
+    const oldRun = await trigger(ns, 'versioned')
+    await eventually(async () => (await ns.db.selectFrom('task_states').select('status').where('run_id', '=', oldRun).where('task_id', '=', 'v1_first').executeTakeFirst())?.status === 'running', 'v1 running')
+    await deploy(ns, { name: 'versioned', tasks: { v2_only: { queue: 'pinned' } } })
+    const newRun = await trigger(ns, 'versioned')
+    const [a, b] = [await waitForRun(ns, oldRun), await waitForRun(ns, newRun)]
+    assert.deepEqual(statuses(a), { v1_first: 'succeeded', v1_second: 'succeeded' })
+    assert.deepEqual(statuses(b), { v2_only: 'succeeded' })
+    assert.notEqual(a.versionHash, b.versionHash)
+    await worker.stop()
+  })
+})

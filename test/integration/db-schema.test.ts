@@ -1,0 +1,61 @@
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { sql } from 'kysely'
+import { createDb, dropNamespaceSchema, loadConfig, migrateToLatest, type Database } from '@baton/shared'
+import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
+
+// The checked-in Kysely types (shared/src/db/types.ts) must match what the migrations create.
+// `satisfies Record<keyof T, true>` makes the compiler keep these lists equal to the interfaces;
+// the test then compares them with the live catalogue, so drift either way fails CI.
+
+const columns = {
+  workflow_versions: { hash: true, name: true, definition: true, created_at: true },
+  workflows: { name: true, current_hash: true, paused: true, updated_at: true },
+  runs: {
+    id: true, workflow: true, version_hash: true, idempotency_key: true, partition: true, params: true, status: true, trigger: true,
+    requested_by: true, tasks_total: true, tasks_terminal: true, tasks_bad: true, cancel_reason: true, created_at: true, started_at: true,
+    finished_at: true, updated_at: true,
+  },
+  task_states: {
+    run_id: true, task_id: true, status: true, attempt: true, queue: true, n_upstream: true, n_done: true, n_succeeded: true, n_failed: true,
+    n_skipped: true, output: true, error: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, updated_at: true,
+  },
+  task_attempts: { run_id: true, task_id: true, attempt: true, status: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, output: true, error: true, details: true },
+  history: { id: true, run_id: true, task_id: true, attempt: true, kind: true, from_status: true, to_status: true, event_id: true, reason: true, at: true },
+  outbox: { id: true, transport: true, subject: true, msg_id: true, payload: true, traceparent: true, created_at: true },
+  timers: { id: true, kind: true, run_id: true, task_id: true, attempt: true, fire_at: true },
+  dead_letters: { id: true, subject: true, msg_id: true, payload: true, reason: true, received_at: true },
+} satisfies { [T in keyof Database]: Record<keyof Database[T], true> }
+
+let ns: TestNamespace
+before(async () => {
+  ns = await createTestNamespace('dbschema')
+})
+after(async () => {
+  await ns.close()
+})
+
+test('the Kysely types match the migrated schema, table by table and column by column', async () => {
+  const rows = await sql<{ table_name: string; column_name: string }>`
+    SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = ${ns.config.namespace} AND table_name NOT LIKE 'kysely_%'`.execute(ns.db)
+  const live = new Map<string, Set<string>>()
+  for (const r of rows.rows) live.set(r.table_name, (live.get(r.table_name) ?? new Set()).add(r.column_name))
+  assert.deepEqual([...live.keys()].sort(), Object.keys(columns).sort(), 'tables')
+  for (const [table, cols] of Object.entries(columns)) assert.deepEqual([...live.get(table)!].sort(), Object.keys(cols).sort(), `columns of ${table}`)
+})
+
+test('migrations are safe when several processes start together', async () => {
+  const base = loadConfig(process.env)
+  const namespace = `${ns.config.namespace}_race`
+  try {
+    const results = await Promise.all(Array.from({ length: 5 }, () => migrateToLatest(base.databaseUrl, namespace)))
+    assert.equal(results.flat().length, 1, 'exactly one process applied the migration')
+    const db = createDb(base.databaseUrl, namespace)
+    const n = await db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    assert.equal(Number(n.n), 0)
+    await db.destroy()
+  } finally {
+    await dropNamespaceSchema(base.databaseUrl, namespace)
+  }
+})
