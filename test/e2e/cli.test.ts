@@ -86,25 +86,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
-before(async () => { console.error("T before", Date.now())
+before(async () => {
   ns = await createTestNamespace('cli')
   tmp = await mkdtemp(join(tmpdir(), 'baton-cli-e2e-'))
   // dev finds queues at start-up, so the fixtures are deployed first.
   firstDeploy = await baton(['deploy', FIXTURES])
   dev = startBaton(['dev', '--handlers', `${FIXTURES}handlers.ts`], ns.env)
   await eventually(() => dev.output().includes('baton dev: coordinator and workers') || dev.child.exitCode !== null, 'baton dev to start', 60_000)
-  console.error("T before done", Date.now()); assert.equal(dev.child.exitCode, null, `baton dev exited early:\n${dev.output()}`)
+  assert.equal(dev.child.exitCode, null, `baton dev exited early:\n${dev.output()}`)
 })
 
-after(async () => { console.error("T after", Date.now())
-  const stopped = dev ? await Promise.race([dev.kill('SIGTERM').then(() => dev.exited), new Promise((r) => setTimeout(() => r('timeout'), 60_000))]) : 0
-  if (stopped === 'timeout') await dev.kill('SIGKILL')
+after(async () => {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<string>((r) => (timer = setTimeout(() => r('no exit within 60s'), 60_000)))
+  const stopped = dev ? await Promise.race([dev.kill('SIGTERM').then(() => dev.exited), deadline]) : 0
+  clearTimeout(timer)
+  if (typeof stopped === 'string') await dev.kill('SIGKILL')
   // A sleeper left behind by a failed cancel test is ours to stop.
   const pid = Number.parseInt(await readFile(join(tmp, 'nap.pid'), 'utf8').catch(() => ''), 10)
   if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL')
-  console.error("T killed", Date.now(), stopped); await rm(tmp, { recursive: true, force: true })
+  await rm(tmp, { recursive: true, force: true })
   await ns.close()
-  console.error("T closed", Date.now()); assert.equal(stopped, 0, `baton dev did not shut down gracefully (${String(stopped)}):\n${dev?.output()}`)
+  assert.equal(stopped, 0, `baton dev did not shut down gracefully (${String(stopped)}):\n${dev?.output()}`)
 })
 
 describe('baton deploy', () => {

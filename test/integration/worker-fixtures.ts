@@ -80,7 +80,7 @@ export class TaskEventLog {
 
   /** Starts reading the namespace's task events from the beginning of the stream. */
   static async open(ns: TestNamespace): Promise<TaskEventLog> {
-    const consumer = await ns.js.consumers.get(ns.subjects.eventsStream, { filter_subjects: [ns.subjects.task('*')] })
+    const consumer = await ns.js.consumers.get(ns.subjects.eventsStream, { filter_subjects: ns.subjects.task('*') })
     return new TaskEventLog(await consumer.consume())
   }
 

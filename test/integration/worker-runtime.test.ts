@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
-import { encodeJson, MAX_OUTPUT_BYTES, NonRetryableError, parseTraceparent } from '@baton/shared'
+import { connectNats, encodeJson, ensureStreams, jetstreamClient, MAX_OUTPUT_BYTES, NonRetryableError, parseTraceparent, publishJson, subjectsFor } from '@baton/shared'
 import { startWorker, type TaskContext, type Worker, type WorkerOptions } from '@baton/worker'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { buildCommand, captureLogger, gate, publishCommand, TaskEventLog } from './worker-fixtures.js'
@@ -14,8 +19,8 @@ before(async () => {
   events = await TaskEventLog.open(ns)
 })
 after(async () => {
-  await events.close()
-  await ns.close()
+  await events?.close()
+  await ns?.close()
 })
 
 /** A worker on the namespace's connection, stopped when the test ends. */
@@ -229,10 +234,21 @@ describe('worker runtime', { timeout: 60_000 }, () => {
 
   test('at most `concurrency` handlers run at once', async (t) => {
     const concurrency = 3
+    const total = 12
     let active = 0
+    let started = 0
     let most = 0
-    const commands = Array.from({ length: 12 }, () => buildCommand('limited'))
-    // Published before the worker starts, so all twelve are available at once.
+    let waiting: Array<() => void> = []
+    // A handler holds its slot until `concurrency` handlers run together (or every command has
+    // started), so the limit is reached for sure and any overshoot would be seen.
+    const wakeWhenFull = (): void => {
+      if (active >= concurrency || started === total) {
+        for (const w of waiting) w()
+        waiting = []
+      }
+    }
+    const commands = Array.from({ length: total }, () => buildCommand('limited'))
+    // Published before the worker starts, so all of them are available at once.
     for (const c of commands) await publishCommand(ns, c)
     await start(t, {
       queue: 'limited',
@@ -240,15 +256,18 @@ describe('worker runtime', { timeout: 60_000 }, () => {
       handlers: {
         extract: async () => {
           active++
+          started++
           most = Math.max(most, active)
-          // Yield long enough for other deliveries to be processed while this one is active.
-          await new Promise((resolve) => setTimeout(resolve, 20))
+          const full = new Promise<void>((resolve) => waiting.push(resolve))
+          wakeWhenFull()
+          await full
           active--
         },
       },
     })
     const results = await Promise.all(commands.map((c) => events.result(c.runId)))
     assert.ok(results.every((r) => r.type === 'succeeded'))
+    assert.equal(started, total)
     assert.equal(most, concurrency)
   })
 
@@ -319,4 +338,79 @@ describe('worker runtime', { timeout: 60_000 }, () => {
     await assert.rejects(startWorker({ queue: 'bad queue', config: ns.config, nc: ns.nc, logger: logs.logger }), (e: Error & { code?: string }) => e.code === 'WORKER_OPTIONS_INVALID')
     await assert.rejects(startWorker({ queue: 'q', concurrency: 0, config: ns.config, nc: ns.nc, logger: logs.logger }), (e: Error & { code?: string }) => e.code === 'WORKER_OPTIONS_INVALID')
   })
+
+  test('a result finished while NATS is down is published once NATS is back', { timeout: 60_000 }, async (t) => {
+    // A private nats-server (own port and store) that can be killed without touching other files.
+    const port = await freePort()
+    const store = await mkdtemp(join(tmpdir(), 'baton-worker-nats-'))
+    const url = `nats://127.0.0.1:${port}`
+    let server = startNats(port, store)
+    t.after(async () => {
+      await stopProcess(server)
+      await rm(store, { recursive: true, force: true })
+    })
+    const client = await eventually(() => connectNats(url, 'worker-outage-test'), 'private nats-server up')
+    t.after(() => client.close())
+    const subjects = subjectsFor(ns.config.namespace)
+    await ensureStreams(client, subjects)
+
+    const started = gate()
+    const release = gate()
+    const worker = await startWorker({
+      queue: 'outage',
+      config: { ...ns.config, natsUrl: url },
+      logger: logs.logger,
+      handlers: {
+        extract: async () => {
+          started.open()
+          await release.promise
+          return { survived: true }
+        },
+      },
+    })
+    t.after(() => worker.stop())
+    const cmd = buildCommand('outage')
+    await publishJson(jetstreamClient(client), subjects.command('outage'), cmd.id, cmd, cmd.traceparent)
+    await started.promise
+
+    await stopProcess(server)
+    release.open()
+    await eventually(
+      () => logs.lines().some((l) => l.msg === 'cannot publish a task event yet; retrying' && l.runId === cmd.runId && l.type === 'succeeded'),
+      'the worker to retry its result',
+    )
+    server = startNats(port, store)
+
+    const types = await eventually(async () => {
+      const seen: string[] = []
+      const consumer = await jetstreamClient(client).consumers.get(subjects.eventsStream, { filter_subjects: subjects.task(cmd.runId) })
+      const info = await consumer.info()
+      if (info.num_pending < 2) return false
+      const batch = await consumer.fetch({ max_messages: info.num_pending, expires: 2000 })
+      for await (const m of batch) seen.push((m.json() as { type: string }).type)
+      await consumer.delete().catch(() => {})
+      return seen.includes('succeeded') && seen
+    }, 'the result in the restarted stream', 30_000)
+    assert.deepEqual(types.filter((x) => x !== 'heartbeat'), ['started', 'succeeded'])
+  })
 })
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function startNats(port: number, storeDir: string): ChildProcess {
+  return spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' })
+}
+
+async function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return
+  const exited = new Promise((resolve) => p.once('exit', resolve))
+  p.kill('SIGKILL')
+  await exited
+}

@@ -42,7 +42,11 @@ export async function startScriptedWorker(
       executions.push(exec)
       const base = { runId: cmd.runId, taskId: cmd.taskId, attempt: cmd.attempt, workerId }
       const startedId = newId()
-      await publishJson(ns.js, ns.subjects.task(cmd.runId), startedId, { id: startedId, ...base, type: 'started' })
+      try {
+        await publishJson(ns.js, ns.subjects.task(cmd.runId), startedId, { id: startedId, ...base, type: 'started' })
+      } catch {
+        continue // not acked: JetStream redelivers the command
+      }
       m.ack()
       const action = script(cmd)
       if ('hang' in action) continue
@@ -55,7 +59,10 @@ export async function startScriptedWorker(
             ? { id, ...base, type: 'succeeded', output: action.succeed }
             : { id, ...base, type: 'failed', error: { retryable: true, kind: 'error', ...action.fail } }
         await publishJson(ns.js, ns.subjects.task(cmd.runId), id, body)
-      })()
+      })().catch(() => {
+        // The connection closed (test over, or an outage under test): the coordinator's
+        // timeouts own what happens to this attempt.
+      })
       pending.add(p)
       void p.finally(() => pending.delete(p))
     }

@@ -54,7 +54,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const subjects = subjectsFor(config.namespace)
   await ensureDatabase(config.databaseUrl)
   await migrateToLatest(config.databaseUrl, config.namespace)
-  const db = createDb(config.databaseUrl, config.namespace, { max: 8 })
+  const db = createDb(config.databaseUrl, config.namespace, { max: 8, applicationName: `baton-coordinator:${config.namespace}` })
   const nc = options.nc ?? (await connectNats(config.natsUrl, 'baton-coordinator'))
   const jsm = await ensureStreams(nc, subjects)
   await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: COORDINATOR_ACK_WAIT_MS, maxAckPending: 20_000 })

@@ -68,7 +68,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       // Poison: redelivery cannot fix it, so terminate (never a retry loop) and log this once.
       log.warn({ seq: msg.seq, subject: msg.subject, reason: decoded.reason }, 'terminated an invalid command message')
       countInvalidCommand(o.queue)
-      msg.term(decoded.reason.slice(0, 500))
+      // No reason argument: `+TERM <reason>` needs nats-server 2.10.4+, older servers ignore the
+      // whole ack and would redeliver the poison forever; the reason is in the log line above.
+      msg.term()
       return
     }
     if (inFlight.hasCommand(decoded.command.id)) {

@@ -38,29 +38,33 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 /** Opens a pool whose connections use the namespace schema (search_path) for every query. */
-export function createDb(databaseUrl: string, namespace: string, options: { max?: number } = {}): Db {
+export function createDb(databaseUrl: string, namespace: string, options: { max?: number; applicationName?: string } = {}): Db {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
+    application_name: options.applicationName ?? `baton:${namespace}`,
     options: `-c search_path=${namespace}`,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   })
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  pool.on('connect', preparePinnedStatements)
+  pool.on('connect', onConnect)
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 
-/** Marker that opts a statement into server-side preparation (see `preparePinnedStatements`). */
+/** Marker that opts a statement into server-side preparation (see `onConnect`). */
 export const PREPARE = '/* baton:prepare */'
 
 /**
- * Sends statements whose text starts with PREPARE as named prepared statements, so Postgres
+ * Prepares each new connection. Sends statements whose text starts with PREPARE as named prepared statements, so Postgres
  * parses and plans them once per connection instead of on every hot-path call. Only a bounded
  * set of statement texts carry the marker (never ones whose text grows with the input).
  */
-function preparePinnedStatements(client: pg.PoolClient): void {
+function onConnect(client: pg.PoolClient): void {
+  // A checked-out client whose connection dies emits 'error'; without a listener that is an
+  // uncaught exception. The failure already reaches the caller as a rejected query.
+  client.on('error', () => {})
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   ;(client as { query: unknown }).query = (text: unknown, ...rest: unknown[]) => {
     if (typeof text === 'string' && text.startsWith(PREPARE)) {
