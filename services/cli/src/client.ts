@@ -1,5 +1,8 @@
+import { sql } from 'kysely'
 import {
   connectNats,
+  BatonError,
+  UnavailableError,
   createDb,
   ensureDatabase,
   ensureStreams,
@@ -29,12 +32,25 @@ export class CliClient {
     this.subjects = subjectsFor(config.namespace)
   }
 
-  /** The database, migrated to the latest schema. */
-  async db(): Promise<Db> {
+  /**
+   * The database, migrated to the latest schema. Read-only commands (`readOnly`) never create
+   * anything: a misspelt namespace is reported instead of silently created empty.
+   */
+  async db(options: { readOnly?: boolean } = {}): Promise<Db> {
     if (!this.#db) {
-      await ensureDatabase(this.config.databaseUrl)
-      await migrateToLatest(this.config.databaseUrl, this.config.namespace)
+      if (!options.readOnly) {
+        await ensureDatabase(this.config.databaseUrl)
+        await migrateToLatest(this.config.databaseUrl, this.config.namespace)
+      }
       this.#db = createDb(this.config.databaseUrl, this.config.namespace, { max: 2 })
+      if (options.readOnly) {
+        const found = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${this.config.namespace}`.execute(this.#db).catch((e: unknown) => {
+          throw new UnavailableError(`cannot reach Postgres: ${(e as Error).message}`, { cause: e })
+        })
+        if (found.rows[0]?.n !== 1) {
+          throw new BatonError('NOT_FOUND', `namespace '${this.config.namespace}' has no Baton schema in this database: nothing was deployed or run there (check BATON_NAMESPACE)`)
+        }
+      }
     }
     return this.#db
   }

@@ -69,8 +69,10 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     abort(kind, detail) {
       if (controller.signal.aborted) return
       const reason = new AttemptAbortedError(kind, detail ?? abortMessage(kind, command, deps.workerId), { runId, taskId, attempt })
-      controller.abort(reason)
+      // Announced before the signal fires, so the abort settles the race below ahead of any
+      // rejection the handler produces in reaction to the signal.
       announceAbort(reason)
+      controller.abort(reason)
     },
   }
   // Registered before `started` so an abort notice racing with the start is not missed.
@@ -102,6 +104,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     let outcome: Outcome
     try {
       const executor = resolveExecutor(command, deps.executors)
+      // An attempt aborted before it could start never reaches its handler.
       const running = controller.signal.aborted
         ? Promise.reject(controller.signal.reason as Error)
         : context.with(trace.setSpan(context.active(), span), () => executor(ctx))
@@ -117,7 +120,12 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       )
       // An abort decides at once: a handler that ignores its signal must not hold the result back.
       outcome = await Promise.race([finished, aborted.then((reason) => abortOutcome(reason))])
-      if (controller.signal.aborted) linger(deps.lingering, finished)
+      if (controller.signal.aborted) {
+        linger(deps.lingering, finished)
+        // Once aborted, only a success that got in first still counts, and never after a notice.
+        const reason = controller.signal.reason as AttemptAbortedError
+        if (outcome.type !== 'succeeded' || reason.kind === AbortKind.notice) outcome = abortOutcome(reason)
+      }
     } finally {
       if (timeout) clearTimeout(timeout)
       heartbeats.stop()

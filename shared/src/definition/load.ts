@@ -35,11 +35,19 @@ async function rawDefinitions(file: string): Promise<unknown[]> {
       const doc: unknown = ext === '.json' ? JSON.parse(text) : parseYaml(text)
       return Array.isArray(doc) ? doc : [doc]
     } catch (e) {
-      throw new ValidationError([{ path: file, reason: `cannot parse ${ext.slice(1).toUpperCase()}: ${(e as Error).message.split('\n')[0]}` }], { code: 'DEFINITION_INVALID' })
+      throw new ValidationError([{ path: file, reason: `cannot parse ${ext.slice(1).toUpperCase()}: ${(e as Error).message.split('\n')[0]!.replace(/:$/, '')}` }], { code: 'DEFINITION_INVALID' })
     }
   }
   // TypeScript files load through tsx's loader, which the baton CLI registers.
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  let mod: Record<string, unknown>
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  } catch (e) {
+    const first = String((e as Error)?.message ?? e).split('\n').find((l) => l.trim() && !/^Transform failed/.test(l)) ?? 'failed to load'
+    // tsx compiles .ts outside an ESM package to CommonJS, which then fails with this message.
+    const hint = /require\(\) ES Module .* in a cycle/.test(first) ? 'the file is not in a package with "type": "module" (add one, or name it .mts)' : first
+    throw new ValidationError([{ path: file, reason: `cannot load: ${hint.replace(/^\S+:\d+:\d+: /, '').trim()}` }], { code: 'DEFINITION_INVALID', cause: e })
+  }
   return Object.values(mod).filter(isWorkflowSpec)
 }
 

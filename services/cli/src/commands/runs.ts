@@ -5,6 +5,7 @@ import {
   newId,
   NotFoundError,
   publishJson,
+  RunStatus,
   TERMINAL_RUN_STATUSES,
   ValidationError,
   type RunCancelRequested,
@@ -17,6 +18,12 @@ import { watchRun } from '../watch-run.js'
 
 /** How long `trigger` waits for a coordinator to create the run before explaining why not. */
 const CREATE_WAIT_MS = 15_000
+
+function limitOption(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ValidationError([{ path: '--limit', reason: `must be an integer from 1 to 10000, got "${value}"` }])
+  return n
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
@@ -101,12 +108,15 @@ export function registerRunCommands(program: Command): void {
     .option('--workflow <name>', 'only this workflow')
     .option('--status <status>', 'only runs in this status')
     .option('--partition <partition>', 'only runs for this partition')
-    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 50)
+    .option('--limit <n>', 'how many', limitOption, 50)
     .option('--json', 'print JSON')
     .action(async (opts: { workflow?: string; status?: string; partition?: string; limit: number; json?: boolean }) => {
+      if (opts.status && !(Object.values(RunStatus) as string[]).includes(opts.status)) {
+        throw new ValidationError([{ path: '--status', reason: `must be one of ${Object.values(RunStatus).join(', ')}, got "${opts.status}"` }])
+      }
       const client = new CliClient()
       try {
-        const runs = await listRuns(await client.db(), opts)
+        const runs = await listRuns(await client.db({ readOnly: true }), opts)
         process.stdout.write(opts.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRuns(runs))
       } finally {
         await client.close()
@@ -121,7 +131,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (runId: string, opts: { json?: boolean }) => {
       const client = new CliClient()
       try {
-        const run = await getRunDetails(await client.db(), runId)
+        const run = await getRunDetails(await client.db({ readOnly: true }), runId)
         if (!run) throw new NotFoundError('run', runId)
         process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run))
       } finally {
