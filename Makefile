@@ -48,6 +48,7 @@ typecheck: node-deps
 	npx tsc -p tsconfig.json --noEmit
 
 test: setup
+	@bash scripts/ensure-services.sh nats-binary
 	npx tsc -p tsconfig.json --noEmit
 	@if [ -z "$(strip $(ALL_TESTS))" ]; then echo "no test files found" >&2; exit 1; fi
 	$(NODE_TSX) $(TEST_FLAGS) $(ALL_TESTS)

@@ -244,6 +244,8 @@ exec 9>"$STATE/.services.lock"
 flock -w $((WAIT_SECS * 3)) 9 || die "another scripts/ensure-services.sh holds $(rel "$STATE/.services.lock")"
 case "${1:-start}" in
   start) ensure_nats; ensure_pg ;;
+  # The outage tests start a private nats-server of their own: make sure the binary exists.
+  nats-binary) command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server ;;
   stop) stop_all ;;
-  *) die "usage: $0 [start|stop]" ;;
+  *) die "usage: $0 [start|stop|nats-binary]" ;;
 esac
