@@ -1,8 +1,6 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -12,31 +10,15 @@ import { createLogger } from '@baton/shared'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
+import type { ChildProcess } from 'node:child_process'
+import { freePort, startNats, stopProcess } from '../support/private-nats.js'
 
 // Brief outages of the real servers: Postgres connections killed under a live coordinator, and a
 // private nats-server (its own port and store, so other test files are untouched) stopped and
 // restarted mid-run.
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
-function startNats(port: number, storeDir: string): ChildProcess {
-  const bin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server'
-  return spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' })
-}
 
-async function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return
-  const exited = new Promise((r) => p.once('exit', r))
-  p.kill('SIGKILL')
-  await exited
-}
 
 test('Postgres connections killed under a live coordinator: runs still finish, nothing doubled', async () => {
   const ns = await createTestNamespace('pgdrop')

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
@@ -9,6 +7,7 @@ import { connectNats, encodeJson, ensureStreams, jetstreamClient, MAX_OUTPUT_BYT
 import { startWorker, type TaskContext, type Worker, type WorkerOptions } from '@baton/worker'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { buildCommand, captureLogger, gate, publishCommand, TaskEventLog } from './worker-fixtures.js'
+import { freePort, startNats, stopProcess } from '../support/private-nats.js'
 
 let ns: TestNamespace
 let events: TaskEventLog
@@ -395,22 +394,5 @@ describe('worker runtime', { timeout: 60_000 }, () => {
   })
 })
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
-function startNats(port: number, storeDir: string): ChildProcess {
-  return spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' })
-}
 
-async function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return
-  const exited = new Promise((resolve) => p.once('exit', resolve))
-  p.kill('SIGKILL')
-  await exited
-}
