@@ -28,9 +28,12 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
     worker_id: string | null
   }>`${sql.raw(PREPARE)}
     SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
-    FROM task_states t
-    WHERE t.run_id = ANY(${[...allOf]}::uuid[])
-       OR (t.run_id, t.task_id) IN (SELECT * FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]))
+    FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
+    UNION ALL
+    -- A join on the primary key (an OR with the clause above would make the planner scan).
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
+    FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
+    JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
   `.execute(db)
   return rows.rows.map((r) => ({
     runId: r.run_id,
@@ -49,8 +52,9 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
 export async function loadOutputs(db: Db, pairs: readonly { runId: string; taskId: string }[]): Promise<Map<string, unknown>> {
   if (pairs.length === 0) return new Map()
   const rows = await sql<{ run_id: string; task_id: string; output: unknown }>`${sql.raw(PREPARE)}
-    SELECT t.run_id, t.task_id, t.output FROM task_states t
-    WHERE (t.run_id, t.task_id) IN (SELECT * FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]))
+    SELECT t.run_id, t.task_id, t.output
+    FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
+    JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
   `.execute(db)
   return new Map(rows.rows.map((r) => [`${r.run_id}/${r.task_id}`, r.output]))
 }
