@@ -44,6 +44,12 @@ export interface RunsTable {
   started_at: Timestamp | null
   finished_at: Timestamp | null
   updated_at: GeneratedTimestamp
+  /** Runs of one group (`wf:<name>`, `backfill:<id>`) start at most `concurrency_limit` at once. */
+  concurrency_key: string | null
+  concurrency_limit: number | null
+  backfill_id: string | null
+  /** The cron time a scheduled run is for. */
+  scheduled_for: Timestamp | null
 }
 
 /** The current state of one task in one run, with counters of its upstream outcomes. */
@@ -127,8 +133,83 @@ export interface DeadLettersTable {
   received_at: GeneratedTimestamp
 }
 
+/** A workflow's cron schedule and its next tick (the durable timer of the scheduler). */
+export interface SchedulesTable {
+  workflow: string
+  cron: string
+  timezone: string
+  catchup: string
+  max_active_runs: number | null
+  partition_kind: string
+  next_fire_at: Timestamp
+  last_fired_at: Timestamp | null
+  updated_at: GeneratedTimestamp
+}
+
+/** Sources a workflow waits for (`role = 'waits'`) or produces (`'produces'`). */
+export interface WorkflowSourcesTable {
+  workflow: string
+  source: string
+  role: string
+}
+
+/** Every source-landed event accepted, with its uri and time. */
+export interface SourceLandingsTable {
+  id: Generated<number>
+  event_id: string
+  source: string
+  partition: string | null
+  uri: string | null
+  landed_at: Timestamp
+  meta: Json | null
+  received_at: GeneratedTimestamp
+}
+
+/** Readiness of one workflow's partition: which sources landed, and its deadline. */
+export interface ReadinessTable {
+  workflow: string
+  partition: string
+  landed: ColumnType<string[], string[] | undefined, string[]>
+  status: string
+  first_landed_at: Timestamp
+  deadline_at: Timestamp | null
+  run_id: string | null
+  updated_at: GeneratedTimestamp
+}
+
+/** A backfill: one run per partition in a range, at most `concurrency` at once. */
+export interface BackfillsTable {
+  id: string
+  workflow: string
+  from_partition: string
+  to_partition: string
+  concurrency: number
+  rerun: string
+  partitions: number
+  skipped: number
+  cancel_reason: string | null
+  created_at: GeneratedTimestamp
+}
+
+/** Alerts raised (readiness missed, …), kept for the record. */
+export interface AlertsTable {
+  id: Generated<number>
+  kind: string
+  workflow: string | null
+  partition: string | null
+  run_id: string | null
+  details: Json
+  created_at: GeneratedTimestamp
+}
+
 /** The whole database of one namespace. */
 export interface Database {
+  schedules: SchedulesTable
+  workflow_sources: WorkflowSourcesTable
+  source_landings: SourceLandingsTable
+  readiness: ReadinessTable
+  backfills: BackfillsTable
+  alerts: AlertsTable
   workflow_versions: WorkflowVersionsTable
   workflows: WorkflowsTable
   runs: RunsTable
