@@ -14,6 +14,8 @@ export interface BatonConfig {
   readonly namespace: string
   /** pino level. */
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+  /** Most partitions one backfill may span. */
+  readonly backfillMaxPartitions: number
 }
 
 const ConfigSchema = z.object({
@@ -24,6 +26,7 @@ const ConfigSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lowercase letters, digits and _ (start with a letter, at most 40 chars)')
     .default('baton'),
   BATON_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  BATON_BACKFILL_MAX_PARTITIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
 })
 
 /** Reads and validates the configuration; a bad variable is a ValidationError naming it. */
@@ -38,6 +41,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: c.BATON_DATABASE_URL,
     namespace: c.BATON_NAMESPACE,
     logLevel: c.BATON_LOG_LEVEL,
+    backfillMaxPartitions: c.BATON_BACKFILL_MAX_PARTITIONS,
     ...overrides,
   })
 }

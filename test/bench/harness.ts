@@ -57,7 +57,7 @@ export async function benchEnv(label: string): Promise<BenchEnv> {
     jsm,
     async close() {
       await db.destroy()
-      for (const s of [subjects.eventsStream, subjects.commandsStream]) await jsm.streams.delete(s).catch(() => {})
+      for (const s of [subjects.eventsStream, subjects.commandsStream, subjects.alertsStream]) await jsm.streams.delete(s).catch(() => {})
       await nc.drain().catch(() => {})
       await dropNamespaceSchema(config.databaseUrl, ns)
     },

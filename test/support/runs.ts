@@ -3,8 +3,8 @@ import { deployWorkflow } from '@baton/coordinator'
 import { eventually, type TestNamespace } from './namespace.js'
 
 /** Deploys a definition into the namespace. */
-export async function deploy(ns: TestNamespace, def: WorkflowDefinitionInput): Promise<void> {
-  await deployWorkflow(ns.db, compileWorkflow(def))
+export async function deploy(ns: TestNamespace, def: WorkflowDefinitionInput, now?: Date): Promise<void> {
+  await deployWorkflow(ns.db, compileWorkflow(def), now)
 }
 
 /** Requests a run and returns its id once a coordinator created it. */

@@ -3,6 +3,7 @@ import { BatonError, UnavailableError, ValidationError } from '@baton/shared'
 import { registerRunCommands } from './commands/runs.js'
 import { registerServiceCommands } from './commands/services.js'
 import { registerDeployCommand } from './commands/deploy.js'
+import { registerTriggerCommands } from './commands/triggers.js'
 
 const program = new Command('baton')
   .description('Baton: a durable, event-driven orchestrator for data pipelines')
@@ -11,6 +12,7 @@ const program = new Command('baton')
 registerServiceCommands(program)
 registerDeployCommand(program)
 registerRunCommands(program)
+registerTriggerCommands(program)
 
 /** Exit codes: 1 the run failed / command failed, 2 a user mistake, 3 a dependency is unavailable. */
 try {

@@ -19,6 +19,9 @@ import { DefinitionCache } from './definitions/definition-cache.js'
 import { PeriodicJob } from './jobs/periodic-job.js'
 import { OutboxPublisher } from './outbox/outbox-publisher.js'
 import { fireDueTimers } from './timers/timer-poller.js'
+import { fireDueSchedules } from './scheduler/cron-scheduler.js'
+import { admitQueuedRuns } from './scheduler/run-admission.js'
+import { raiseMissedReadiness } from './scheduler/readiness-deadlines.js'
 
 /** Options of `startCoordinator`. */
 export interface CoordinatorOptions {
@@ -30,6 +33,10 @@ export interface CoordinatorOptions {
   readonly batchMax?: number
   /** How often due timers are looked for (default 100 ms). */
   readonly timerIntervalMs?: number
+  /** How often cron schedules and readiness deadlines are checked (default 500 ms). */
+  readonly scheduleIntervalMs?: number
+  /** How often queued runs of concurrency groups are admitted (default 200 ms). */
+  readonly admissionIntervalMs?: number
   /** Age after which an unpublished outbox row is re-published by the relay (default 2 s). */
   readonly relayAfterMs?: number
   /** Called after each committed event batch. */
@@ -63,13 +70,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const publisher = new OutboxPublisher(db, nc, js, log)
 
   let relayedOnce = 0
-  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
+  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, backfillMaxPartitions: config.backfillMaxPartitions, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
   const jobs = [
     new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher), log),
     // At start-up everything left in the outbox is relayed at once (a crash between commit and
     // publish); after that only rows no live path confirmed within relayAfterMs.
     new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(relayedOnce++ === 0 ? 0 : (options.relayAfterMs ?? 2000))) >= 500, log),
     new PeriodicJob('outbox-cleanup', 100, () => publisher.flush(), log),
+    new PeriodicJob('schedules', options.scheduleIntervalMs ?? 500, () => fireDueSchedules(db, definitions, subjects, publisher), log),
+    new PeriodicJob('admission', options.admissionIntervalMs ?? 200, () => admitQueuedRuns(db, definitions, subjects, publisher), log),
+    new PeriodicJob('readiness-deadlines', options.scheduleIntervalMs ?? 500, () => raiseMissedReadiness(db, subjects, publisher), log),
   ]
   await consumer.start()
   for (const j of jobs) j.start()

@@ -3,6 +3,8 @@ import type { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { parseDuration } from '../duration.js'
 import type { TaskKind, TriggerRule } from '../status.js'
+import { validateExpectBy } from '../schedule/readiness-deadline.js'
+import { validateSchedule } from '../schedule/cron-schedule.js'
 import { WorkflowDefinitionSchema, type WorkflowDefinition, type RunSpec, type TaskDefinition } from './schema.js'
 
 /** Default heartbeat timeout (brief §5): a dead worker's task is re-dispatched within it. */
@@ -36,6 +38,10 @@ export interface CompiledWorkflow {
   readonly roots: readonly string[]
   /** Every queue the workflow's tasks use. */
   readonly queues: readonly string[]
+  /** How the workflow's partitions are named: `when.partition`, else `date`. */
+  readonly partitionKind: 'date' | 'hour' | 'key'
+  /** Timezone of the schedule and of readiness deadlines (`schedule.timezone`, else UTC). */
+  readonly timezone: string
 }
 
 /** JSON with object keys sorted, so equal definitions hash equally. */
@@ -122,6 +128,8 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
     }
     if (t.run && t.handler) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
   }
+  if (def.when?.expectBy !== undefined) issues.push(...validateExpectBy(def.when.expectBy))
+  if (def.schedule) issues.push(...validateSchedule(def.schedule))
   if (issues.length === 0) {
     const cycle = findCycle(def.tasks)
     if (cycle) issues.push({ path: 'tasks', reason: `dependency cycle: ${cycle.join(' → ')}` })
@@ -186,5 +194,5 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')
   const queues = [...new Set([...tasks.values()].map((t) => t.queue))].sort()
-  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, queues })
+  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, queues, partitionKind: def.when?.partition ?? 'date', timezone: def.schedule?.timezone ?? 'UTC' })
 }

@@ -123,3 +123,42 @@ export const AbortNoticeSchema = z.object({
 })
 /** An abort notice. */
 export type AbortNotice = z.infer<typeof AbortNoticeSchema>
+
+/** `<ns>.events.backfill.requested`: one run per partition in [from, to], at most `concurrency` at once. */
+export const BackfillRequestedSchema = z.object({
+  /** Also the backfill's id (a UUID): the same request twice is one backfill. */
+  id: z.uuid(),
+  workflow: Name,
+  from: Partition,
+  to: Partition,
+  concurrency: z.number().int().min(1).max(1000).default(4),
+  /** `missing`: partitions with no successful or active run; `failed`: also those whose latest run failed; `all`: every partition without an active run. */
+  rerun: z.enum(['missing', 'failed', 'all']).default('missing'),
+  params: JsonRecord.optional(),
+})
+/** A backfill request. */
+export type BackfillRequested = z.infer<typeof BackfillRequestedSchema>
+
+/** `<ns>.events.backfill.cancel_requested`: cancel a backfill's queued and running runs. */
+export const BackfillCancelRequestedSchema = z.object({
+  id: Id,
+  backfillId: z.uuid(),
+  reason: z.string().max(2000).optional(),
+})
+/** A backfill cancellation. */
+export type BackfillCancelRequested = z.infer<typeof BackfillCancelRequestedSchema>
+
+/** `<ns>.alerts.readiness_missed`: a partition's sources did not all land by the deadline. */
+export const ReadinessMissedSchema = z.object({
+  id: Id,
+  type: z.literal('readiness_missed'),
+  workflow: Name,
+  partition: Partition,
+  owner: z.string().nullable(),
+  missing: z.array(z.string()),
+  landed: z.array(z.string()),
+  deadline: z.iso.datetime({ offset: true }),
+  at: z.iso.datetime({ offset: true }),
+})
+/** A readiness-missed alert. */
+export type ReadinessMissed = z.infer<typeof ReadinessMissedSchema>

@@ -115,6 +115,15 @@ export async function ensureStreams(nc: NatsConnection, s: Subjects): Promise<Je
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_msg_size: 1024 * 1024,
   })
+  await ensureStream(jsm, {
+    name: s.alertsStream,
+    subjects: [s.alerts],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(30 * 24 * 3600_000),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_msg_size: 1024 * 1024,
+  })
   return jsm
 }
 

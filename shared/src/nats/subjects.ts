@@ -13,6 +13,12 @@ export interface Subjects {
   readonly runCancelRequested: string
   command(queue: string): string
   readonly abort: string
+  readonly backfillRequested: string
+  readonly backfillCancelRequested: string
+  /** Alert subjects (`<ns>.alerts.<kind>`), kept in the alerts stream. */
+  readonly alertsStream: string
+  readonly alerts: string
+  alert(kind: string): string
   /** Durable consumer shared by every coordinator of the namespace. */
   readonly coordinatorConsumer: string
   /** Durable consumer shared by every worker of one queue. */
@@ -38,6 +44,11 @@ export function subjectsFor(ns: string): Subjects {
     runCancelRequested: `${ns}.events.run.cancel_requested`,
     command: (queue: string) => `${ns}.commands.${token(queue)}`,
     abort: `${ns}.control.abort`,
+    backfillRequested: `${ns}.events.backfill.requested`,
+    backfillCancelRequested: `${ns}.events.backfill.cancel_requested`,
+    alertsStream: `${NS}_ALERTS`,
+    alerts: `${ns}.alerts.>`,
+    alert: (kind: string) => `${ns}.alerts.${token(kind)}`,
     coordinatorConsumer: 'coordinator',
     workerConsumer: (queue: string) => `worker_${token(queue)}`,
   })

@@ -1,4 +1,16 @@
-import { newId, traceparentFor, type Db, type RunRequested, type Subjects } from '@baton/shared'
+import {
+  newId,
+  traceparentFor,
+  type BackfillCancelRequested,
+  type BackfillRequested,
+  type Db,
+  type RunRequested,
+  type SourceLanded,
+  type Subjects,
+} from '@baton/shared'
+import { applyBackfillRequests } from './backfills.js'
+import { applyLandings, linkReadinessRuns } from './readiness.js'
+import { producedLandings } from './produces.js'
 import { appendHistoryStatement } from '../db/history.js'
 import { writeAttemptsStatements } from '../db/attempts.js'
 import { writeBatch } from '../db/batch-write.js'
@@ -21,11 +33,29 @@ export interface RunEventItem {
   readonly eventId: string | null
   readonly event: MachineEvent
 }
+/** How a run is admitted and grouped, for runs created by schedules, readiness and backfills. */
+export interface RunOptions {
+  /** Runs of a group start at most `concurrencyLimit` at once; the others wait `queued`. */
+  readonly concurrencyKey?: string
+  readonly concurrencyLimit?: number
+  readonly backfillId?: string
+  readonly scheduledFor?: Date
+}
 /** A request to create a run. */
 export interface RunRequestItem {
   readonly ref: number
   readonly request: RunRequested
+  readonly options?: RunOptions
 }
+/** A source-landed event. */
+export interface LandingItem {
+  readonly ref: number
+  readonly landing: SourceLanded
+}
+/** A backfill request or cancellation. */
+export type BackfillItem =
+  | { readonly ref: number; readonly type: 'requested'; readonly request: BackfillRequested }
+  | { readonly ref: number; readonly type: 'cancel_requested'; readonly request: BackfillCancelRequested }
 /** A due timer to fire. */
 export interface TimerItem {
   readonly timerId: number
@@ -37,9 +67,13 @@ export interface TimerItem {
 
 /** Everything one transaction applies. */
 export interface BatchInput {
-  readonly requests: readonly RunRequestItem[]
-  readonly events: readonly RunEventItem[]
-  readonly timers: readonly TimerItem[]
+  readonly requests?: readonly RunRequestItem[]
+  readonly events?: readonly RunEventItem[]
+  readonly timers?: readonly TimerItem[]
+  readonly landings?: readonly LandingItem[]
+  readonly backfills?: readonly BackfillItem[]
+  /** Queued runs admitted to start (their group had a free slot). */
+  readonly starts?: readonly string[]
   /** Inputs already known to be invalid (malformed, schema-invalid): dead-lettered in this transaction. */
   readonly invalid?: readonly { readonly ref: number; readonly reason: string }[]
 }
@@ -61,6 +95,8 @@ export interface ApplyContext {
   readonly definitions: DefinitionCache
   readonly subjects: Subjects
   readonly now: Date
+  /** Most partitions one backfill may span (BATON_BACKFILL_MAX_PARTITIONS). */
+  readonly backfillMaxPartitions?: number
   /** Subject and payload of rejected inputs, for the dead-letter table. */
   readonly describe: (ref: number) => { subject: string; msgId: string | null; payload: string }
 }
@@ -73,105 +109,120 @@ export interface ApplyContext {
  * after commit (brief §3, rule 1).
  */
 export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): Promise<BatchOutcome> {
-  return db.transaction().execute(async (trx) => {
-    const { now } = ctx
-    const rejected = new Map<number, string>((input.invalid ?? []).map((i) => [i.ref, i.reason]))
-    const created = await createRuns(trx, input.requests, ctx, rejected)
+  return db.transaction().execute((trx) => applyInTransaction(trx, input, ctx))
+}
 
-    const runIds = new Set<string>([...input.events.map((e) => e.runId), ...input.timers.map((t) => t.runId), ...created.started])
-    const rows = await lockRuns(trx, [...runIds])
-    const works = new Map<string, RunWork>()
-    for (const row of rows) {
-      const wf = await ctx.definitions.get(trx, row.version_hash)
-      if (!wf) throw new Error(`workflow version ${row.version_hash} of run ${row.id} is missing`)
-      works.set(row.id, new RunWork(row, wf))
-    }
+/** `applyBatch` inside a transaction the caller already holds (the scheduler, admission). */
+export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyContext): Promise<BatchOutcome> {
+  const { now } = ctx
+  const rejected = new Map<number, string>((input.invalid ?? []).map((i) => [i.ref, i.reason]))
+  const timerItems = input.timers ?? []
+  const derived = [
+    ...(await applyLandings(trx, input.landings ?? [], ctx, rejected)),
+    ...(await applyBackfillRequests(trx, input.backfills ?? [], ctx, rejected)),
+  ]
+  const created = await createRuns(trx, [...(input.requests ?? []), ...derived.filter((d): d is RunRequestItem => 'request' in d)], ctx, rejected)
+  await linkReadinessRuns(trx, derived, created.runIds)
+  const events = [...(input.events ?? []), ...derived.filter((d): d is RunEventItem => 'event' in d)]
+  const starts = [...created.started, ...(input.starts ?? [])]
 
-    type Pending = { work: RunWork; event: MachineEvent; eventId: string | null; external: boolean }
-    let wave: Pending[] = []
-    for (const runId of created.started) wave.push({ work: works.get(runId)!, event: { type: 'run.started' }, eventId: null, external: false })
-    for (const e of input.events) {
-      const work = works.get(e.runId)
-      if (!work) rejected.set(e.ref, `unknown run ${e.runId}`)
-      else wave.push({ work, event: e.event, eventId: e.eventId, external: true })
-    }
-    const claimed = await claimTimers(trx, input.timers.map((t) => t.timerId), now)
-    for (const t of input.timers) {
-      const work = works.get(t.runId)
-      if (!claimed.has(t.timerId) || !work) continue
-      wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt }, eventId: null, external: false })
-    }
+  const runIds = new Set<string>([...events.map((e) => e.runId), ...timerItems.map((t) => t.runId), ...starts])
+  const rows = await lockRuns(trx, [...runIds])
+  const works = new Map<string, RunWork>()
+  for (const row of rows) {
+    const wf = await ctx.definitions.get(trx, row.version_hash)
+    if (!wf) throw new Error(`workflow version ${row.version_hash} of run ${row.id} is missing`)
+    works.set(row.id, new RunWork(row, wf))
+  }
 
-    // Waves: load what the wave's events need in one query, decide each in order, and queue the
-    // follow-ups (cascades) for the next wave. Work is proportional to the tasks touched.
-    while (wave.length > 0) {
-      const allOf = new Set<string>()
-      const pairs = new Map<string, { runId: string; taskId: string }>()
-      for (const p of wave) {
-        if (p.work.loadedAll.value) continue
-        const need = tasksToPrefetch(p.event, p.work)
-        if (need === 'all') allOf.add(p.work.view.id)
-        else for (const taskId of need) if (!p.work.tasks.has(taskId)) pairs.set(`${p.work.view.id}/${taskId}`, { runId: p.work.view.id, taskId })
-      }
-      if (allOf.size > 0 || pairs.size > 0) {
-        for (const t of await loadTaskViews(trx, [...allOf], [...pairs.values()])) {
-          const work = works.get(t.runId)!
-          if (!work.tasks.has(t.taskId)) work.tasks.set(t.taskId, t)
-        }
-        for (const id of allOf) works.get(id)!.loadedAll.value = true
-      }
-      const next: Pending[] = []
-      for (const p of wave) {
-        const d = decide(p.work.state(), p.event, now)
-        p.work.apply(d, p.eventId, now, p.external)
-        for (const f of d.followUps) next.push({ work: p.work, event: f, eventId: p.eventId, external: false })
-      }
-      wave = next
-    }
+  type Pending = { work: RunWork; event: MachineEvent; eventId: string | null; external: boolean }
+  let wave: Pending[] = []
+  for (const runId of starts) {
+    const work = works.get(runId)
+    if (work) wave.push({ work, event: { type: 'run.started' }, eventId: null, external: false })
+  }
+  for (const e of events) {
+    const work = works.get(e.runId)
+    if (!work) rejected.set(e.ref, `unknown run ${e.runId}`)
+    else wave.push({ work, event: e.event, eventId: e.eventId, external: true })
+  }
+  const claimed = await claimTimers(trx, timerItems.map((t) => t.timerId), now)
+  for (const t of timerItems) {
+    const work = works.get(t.runId)
+    if (!claimed.has(t.timerId) || !work) continue
+    wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt }, eventId: null, external: false })
+  }
 
-    // Commands need their upstream outputs: from this batch's memory, else from the table.
-    const outbox: OutboxMessage[] = []
-    const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().map((d) => ({ work: w, ...d })))
-    const missing = new Map<string, { runId: string; taskId: string }>()
-    for (const d of dispatches) {
-      for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
-        const t = d.work.tasks.get(up)
-        if (!t || !('output' in t)) missing.set(`${d.work.view.id}/${up}`, { runId: d.work.view.id, taskId: up })
-      }
+  // Waves: load what the wave's events need in one query, decide each in order, and queue the
+  // follow-ups (cascades) for the next wave. Work is proportional to the tasks touched.
+  while (wave.length > 0) {
+    const allOf = new Set<string>()
+    const pairs = new Map<string, { runId: string; taskId: string }>()
+    for (const p of wave) {
+      if (p.work.loadedAll.value) continue
+      const need = tasksToPrefetch(p.event, p.work)
+      if (need === 'all') allOf.add(p.work.view.id)
+      else for (const taskId of need) if (!p.work.tasks.has(taskId)) pairs.set(`${p.work.view.id}/${taskId}`, { runId: p.work.view.id, taskId })
     }
-    const loaded = await loadOutputs(trx, [...missing.values()])
-    for (const d of dispatches) {
-      const inputs: Record<string, unknown> = {}
-      for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
-        const t = d.work.tasks.get(up) as { output?: unknown } | undefined
-        inputs[up] = t && 'output' in t ? t.output : (loaded.get(`${d.work.view.id}/${up}`) ?? null)
+    if (allOf.size > 0 || pairs.size > 0) {
+      for (const t of await loadTaskViews(trx, [...allOf], [...pairs.values()])) {
+        const work = works.get(t.runId)!
+        if (!work.tasks.has(t.taskId)) work.tasks.set(t.taskId, t)
       }
-      outbox.push(buildCommand(d.work, d.taskId, d.attempt, inputs, ctx.subjects, now))
+      for (const id of allOf) works.get(id)!.loadedAll.value = true
     }
-    for (const w of works.values()) {
-      for (const a of w.aborts) {
-        outbox.push({ transport: 'core', subject: ctx.subjects.abort, msgId: newId(), payload: { runId: w.view.id, ...a }, traceparent: traceparentFor(w.view.id) })
-      }
+    const next: Pending[] = []
+    for (const p of wave) {
+      const d = decide(p.work.state(), p.event, now)
+      p.work.apply(d, p.eventId, now, p.external)
+      for (const f of d.followUps) next.push({ work: p.work, event: f, eventId: p.eventId, external: false })
     }
+    wave = next
+  }
 
-    const all = [...works.values()]
-    const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
-    const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => ({ ...ctx.describe(ref), reason }))
-    const returned = await writeBatch(
-      trx,
-      [
-        updateTasksStatement(all.flatMap((w) => w.taskUpdates())),
-        updateRunsStatement(all.flatMap((w) => w.runUpdate() ?? [])),
-        ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
-        appendHistoryStatement(all.flatMap((w) => w.history)),
-        deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
-        upsertTimersStatement(timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null)),
-        insertDeadLettersStatement(letters),
-      ],
-      insertOutboxStatement(outbox),
-    )
-    const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
-    const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
-    return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds }
-  })
+  // Commands need their upstream outputs: from this batch's memory, else from the table.
+  const outbox: OutboxMessage[] = []
+  const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().map((d) => ({ work: w, ...d })))
+  const missing = new Map<string, { runId: string; taskId: string }>()
+  for (const d of dispatches) {
+    for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
+      const t = d.work.tasks.get(up)
+      if (!t || !('output' in t)) missing.set(`${d.work.view.id}/${up}`, { runId: d.work.view.id, taskId: up })
+    }
+  }
+  const loaded = await loadOutputs(trx, [...missing.values()])
+  for (const d of dispatches) {
+    const inputs: Record<string, unknown> = {}
+    for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
+      const t = d.work.tasks.get(up) as { output?: unknown } | undefined
+      inputs[up] = t && 'output' in t ? t.output : (loaded.get(`${d.work.view.id}/${up}`) ?? null)
+    }
+    outbox.push(buildCommand(d.work, d.taskId, d.attempt, inputs, ctx.subjects, now))
+  }
+  for (const w of works.values()) {
+    outbox.push(...producedLandings(w, ctx.subjects, now))
+    for (const a of w.aborts) {
+      outbox.push({ transport: 'core', subject: ctx.subjects.abort, msgId: newId(), payload: { runId: w.view.id, ...a }, traceparent: traceparentFor(w.view.id) })
+    }
+  }
+
+  const all = [...works.values()]
+  const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
+  const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => ({ ...ctx.describe(ref), reason }))
+  const returned = await writeBatch(
+    trx,
+    [
+      updateTasksStatement(all.flatMap((w) => w.taskUpdates())),
+      updateRunsStatement(all.flatMap((w) => w.runUpdate() ?? [])),
+      ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
+      appendHistoryStatement(all.flatMap((w) => w.history)),
+      deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
+      upsertTimersStatement(timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null)),
+      insertDeadLettersStatement(letters),
+    ],
+    insertOutboxStatement(outbox),
+  )
+  const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
+  const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
+  return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds }
 }

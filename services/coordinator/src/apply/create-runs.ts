@@ -1,4 +1,4 @@
-import { newId, type Db } from '@baton/shared'
+import { newId, parsePartition, type Db } from '@baton/shared'
 import { insertRuns, type NewRun } from '../db/runs.js'
 import { insertPendingTasks } from '../db/tasks.js'
 import { currentVersions } from '../db/workflows.js'
@@ -8,7 +8,9 @@ import { findRunByKey } from '../db/runs.js'
 
 /**
  * Creates the runs requested in a batch, idempotently by (workflow, idempotency key): the same
- * request twice is one run. Invalid requests are added to `rejected` with the reason.
+ * request twice is one run. Invalid requests (params, partition) are added to `rejected` with
+ * the reason. Runs of a concurrency group (maxActiveRuns, backfills) are created `queued` and
+ * left to the admission job; the others are returned in `started`.
  */
 export async function createRuns(
   db: Db,
@@ -20,7 +22,7 @@ export async function createRuns(
   if (requests.length === 0) return { started: [], runIds }
   const versions = await currentVersions(db, [...new Set(requests.map((r) => r.request.workflow))])
   const byKey = new Map<string, { run: NewRun; refs: number[] }>()
-  for (const { ref, request } of requests) {
+  for (const { ref, request, options } of requests) {
     const hash = versions.get(request.workflow)
     if (!hash) {
       rejected.set(ref, `unknown workflow '${request.workflow}'`)
@@ -29,10 +31,16 @@ export async function createRuns(
     const wf = (await ctx.definitions.get(db, hash))!
     const params = request.params ?? {}
     const issues = validateParams(wf, params)
+    if (request.partition !== undefined) {
+      const p = parsePartition(wf.partitionKind, request.partition)
+      if (!p.ok) issues.push({ path: 'partition', reason: `"${request.partition}" is not a ${wf.partitionKind} partition: ${p.reason}` })
+    }
     if (issues.length > 0) {
       rejected.set(ref, issues.map((i) => `${i.path}: ${i.reason}`).join('; '))
       continue
     }
+    const maxActive = wf.definition.schedule?.maxActiveRuns
+    const group = options?.concurrencyKey ? { key: options.concurrencyKey, limit: options.concurrencyLimit ?? 1 } : maxActive ? { key: `wf:${wf.name}`, limit: maxActive } : undefined
     const key = request.idempotencyKey ?? request.id
     const k = `${request.workflow}\u0000${key}`
     const existing = byKey.get(k)
@@ -51,6 +59,10 @@ export async function createRuns(
         params,
         trigger: request.trigger ?? 'manual',
         tasksTotal: wf.tasks.size,
+        concurrencyKey: group?.key ?? null,
+        concurrencyLimit: group?.limit ?? null,
+        backfillId: options?.backfillId ?? null,
+        scheduledFor: options?.scheduledFor ?? null,
       },
     })
   }
@@ -68,5 +80,7 @@ export async function createRuns(
     for (const ref of refs) runIds.set(ref, id)
   }
   await insertPendingTasks(db, taskRows)
-  return { started: [...inserted], runIds }
+  // Grouped runs wait `queued` for the admission job; the others start in this transaction.
+  const grouped = new Set(entries.filter((e) => e.run.concurrencyKey !== null).map((e) => e.run.id))
+  return { started: [...inserted].filter((id) => !grouped.has(id)), runIds }
 }

@@ -1,5 +1,5 @@
 import type { Db, JetStreamClient, JsMsg, Logger, Subjects } from '@baton/shared'
-import { applyBatch, type ApplyContext, type BatchInput, type RunEventItem, type RunRequestItem } from '../apply/apply-batch.js'
+import { applyBatch, type ApplyContext, type BackfillItem, type BatchInput, type LandingItem, type RunEventItem, type RunRequestItem } from '../apply/apply-batch.js'
 import { insertDeadLetters } from '../db/dead-letters.js'
 import { isTransientDbError } from '../db/pg-errors.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
@@ -23,6 +23,8 @@ export interface EventConsumerDeps {
   readonly log: Logger
   /** Largest number of messages applied in one transaction. */
   readonly batchMax?: number
+  /** Most partitions one backfill may span. */
+  readonly backfillMaxPartitions?: number
   /** Called after each committed batch (metrics, benchmarks). */
   readonly onBatch?: (info: { messages: number; transitions: number }) => void
 }
@@ -125,19 +127,24 @@ export class EventConsumer {
   async #apply(batch: JsMsg[], parsed: ParsedMessage[], refs: number[]): Promise<void> {
     const requests: RunRequestItem[] = []
     const events: RunEventItem[] = []
+    const landings: LandingItem[] = []
+    const backfills: BackfillItem[] = []
     const invalid: { ref: number; reason: string }[] = []
     for (const ref of refs) {
       const p = parsed[ref]!
       if (p.kind === 'run-request') requests.push({ ref, request: p.request })
       else if (p.kind === 'run-event') events.push({ ref, runId: p.runId, eventId: p.eventId, event: p.event })
-      else if (p.kind === 'invalid') invalid.push({ ref, reason: p.reason })
-      // source-landed: readiness is handled by the triggers subsystem; nothing to apply here yet.
+      else if (p.kind === 'source-landed') landings.push({ ref, landing: p.landing })
+      else if (p.kind === 'backfill-requested') backfills.push({ ref, type: 'requested', request: p.request })
+      else if (p.kind === 'backfill-cancel-requested') backfills.push({ ref, type: 'cancel_requested', request: p.request })
+      else invalid.push({ ref, reason: p.reason })
     }
-    const input: BatchInput = { requests, events, timers: [], invalid }
+    const input: BatchInput = { requests, events, landings, backfills, invalid }
     const ctx: ApplyContext = {
       definitions: this.deps.definitions,
       subjects: this.deps.subjects,
       now: new Date(),
+      ...(this.deps.backfillMaxPartitions ? { backfillMaxPartitions: this.deps.backfillMaxPartitions } : {}),
       describe: (ref) => this.#describe(batch, ref),
     }
     const outcome = await applyBatch(this.deps.db, input, ctx)

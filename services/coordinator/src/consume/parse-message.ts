@@ -1,5 +1,9 @@
 import {
+  BackfillCancelRequestedSchema,
+  BackfillRequestedSchema,
   MAX_MESSAGE_BYTES,
+  type BackfillCancelRequested,
+  type BackfillRequested,
   RunCancelRequestedSchema,
   RunRequestedSchema,
   SourceLandedSchema,
@@ -17,6 +21,8 @@ export type ParsedMessage =
   | { readonly kind: 'run-event'; readonly runId: string; readonly eventId: string; readonly event: MachineEvent }
   | { readonly kind: 'run-request'; readonly request: RunRequested }
   | { readonly kind: 'source-landed'; readonly landing: SourceLanded }
+  | { readonly kind: 'backfill-requested'; readonly request: BackfillRequested }
+  | { readonly kind: 'backfill-cancel-requested'; readonly request: BackfillCancelRequested }
   | { readonly kind: 'invalid'; readonly reason: string }
 
 function issues(e: z.ZodError): string {
@@ -69,7 +75,17 @@ export function parseEventMessage(subject: string, data: Uint8Array, s: Subjects
   }
   if (subject.startsWith(s.source(''))) {
     const r = SourceLandedSchema.safeParse(body)
-    return r.success ? { kind: 'source-landed', landing: r.data } : { kind: 'invalid', reason: `invalid source-landed event: ${issues(r.error)}` }
+    if (!r.success) return { kind: 'invalid', reason: `invalid source-landed event: ${issues(r.error)}` }
+    if (subject !== s.source(r.data.source)) return { kind: 'invalid', reason: `source '${r.data.source}' does not match subject ${subject}` }
+    return { kind: 'source-landed', landing: r.data }
+  }
+  if (subject === s.backfillRequested) {
+    const r = BackfillRequestedSchema.safeParse(body)
+    return r.success ? { kind: 'backfill-requested', request: r.data } : { kind: 'invalid', reason: `invalid backfill request: ${issues(r.error)}` }
+  }
+  if (subject === s.backfillCancelRequested) {
+    const r = BackfillCancelRequestedSchema.safeParse(body)
+    return r.success ? { kind: 'backfill-cancel-requested', request: r.data } : { kind: 'invalid', reason: `invalid backfill cancellation: ${issues(r.error)}` }
   }
   return { kind: 'invalid', reason: `unknown subject ${subject}` }
 }

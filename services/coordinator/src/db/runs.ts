@@ -11,6 +11,10 @@ export interface NewRun {
   params: Record<string, unknown>
   trigger: string
   tasksTotal: number
+  concurrencyKey: string | null
+  concurrencyLimit: number | null
+  backfillId: string | null
+  scheduledFor: Date | null
 }
 
 /** Inserts runs, skipping those whose (workflow, idempotency key) exists; returns the inserted ids. */
@@ -29,6 +33,10 @@ export async function insertRuns(db: Db, runs: readonly NewRun[]): Promise<Set<s
         status: 'queued',
         trigger: r.trigger,
         tasks_total: r.tasksTotal,
+        concurrency_key: r.concurrencyKey,
+        concurrency_limit: r.concurrencyLimit,
+        backfill_id: r.backfillId,
+        scheduled_for: r.scheduledFor,
       })),
     )
     .onConflict((oc) => oc.columns(['workflow', 'idempotency_key']).doNothing())

@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
-import { compileWorkflow, type CompiledWorkflow, type Db } from '@baton/shared'
+import { compileWorkflow, nextFireTime, type CompiledWorkflow, type Db } from '@baton/shared'
 
 /**
  * Stores a compiled workflow as a new version (content-addressed, so deploying the same
  * definition twice is a no-op) and makes it current. Runs already started keep their version.
  */
-export async function deployWorkflow(db: Db, wf: CompiledWorkflow): Promise<{ hash: string; changed: boolean }> {
+export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<{ hash: string; changed: boolean }> {
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('workflow_versions')
@@ -19,6 +19,7 @@ export async function deployWorkflow(db: Db, wf: CompiledWorkflow): Promise<{ ha
       .values({ name: wf.name, current_hash: wf.hash })
       .onConflict((oc) => oc.column('name').doUpdateSet({ current_hash: wf.hash, updated_at: sql`now()` }))
       .execute()
+    await syncTriggers(trx, wf, now)
     return { hash: wf.hash, changed: true }
   })
 }
@@ -45,4 +46,49 @@ export async function listWorkflows(db: Db): Promise<{ name: string; hash: strin
     .orderBy('w.name')
     .execute()
   return rows.map((r) => ({ name: r.name, hash: r.current_hash, definition: r.definition, updatedAt: r.updated_at }))
+}
+
+/**
+ * Keeps the trigger tables in step with the current version: the sources it waits for and
+ * produces, and its schedule. An unchanged schedule keeps its next tick; a new or changed one
+ * starts from the next time after `now`; a removed one is dropped.
+ */
+async function syncTriggers(db: Db, wf: CompiledWorkflow, now: Date): Promise<void> {
+  const def = wf.definition
+  await db.deleteFrom('workflow_sources').where('workflow', '=', wf.name).execute()
+  const sources = [
+    ...(def.when?.sourcesLanded ?? []).map((source) => ({ workflow: wf.name, source, role: 'waits' })),
+    ...def.produces.map((source) => ({ workflow: wf.name, source, role: 'produces' })),
+  ]
+  if (sources.length > 0) await db.insertInto('workflow_sources').values(sources).onConflict((oc) => oc.doNothing()).execute()
+  const sched = def.schedule
+  if (!sched) {
+    await db.deleteFrom('schedules').where('workflow', '=', wf.name).execute()
+    return
+  }
+  const current = await db.selectFrom('schedules').selectAll().where('workflow', '=', wf.name).executeTakeFirst()
+  const same = current && current.cron === sched.cron && current.timezone === sched.timezone
+  await db
+    .insertInto('schedules')
+    .values({
+      workflow: wf.name,
+      cron: sched.cron,
+      timezone: sched.timezone,
+      catchup: sched.catchup,
+      max_active_runs: sched.maxActiveRuns ?? null,
+      partition_kind: wf.partitionKind,
+      next_fire_at: same ? current.next_fire_at : nextFireTime(sched, now),
+    })
+    .onConflict((oc) =>
+      oc.column('workflow').doUpdateSet((eb) => ({
+        cron: eb.ref('excluded.cron'),
+        timezone: eb.ref('excluded.timezone'),
+        catchup: eb.ref('excluded.catchup'),
+        max_active_runs: eb.ref('excluded.max_active_runs'),
+        partition_kind: eb.ref('excluded.partition_kind'),
+        next_fire_at: eb.ref('excluded.next_fire_at'),
+        updated_at: sql`now()`,
+      })),
+    )
+    .execute()
 }

@@ -18,7 +18,7 @@ export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjec
   if (due.length === 0) return false
   const outcome = await applyBatch(
     db,
-    { requests: [], events: [], timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
+    { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
     { definitions, subjects, now, describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
   )
   await publisher.publish(outcome.outbox)

@@ -1,0 +1,178 @@
+import type { Command } from 'commander'
+import cliProgress from 'cli-progress'
+import {
+  BatonError,
+  getBackfillStatus,
+  newId,
+  NotFoundError,
+  partitionsInRange,
+  publishJson,
+  ValidationError,
+  type BackfillCancelRequested,
+  type BackfillRequested,
+  type BackfillStatus,
+  type SourceLanded,
+} from '@baton/shared'
+import { currentVersions, loadVersion, validateParams } from '@baton/coordinator'
+import { CliClient } from '../client.js'
+import { parseParams } from './runs.js'
+
+const WAIT_MS = 15_000
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new ValidationError([{ path: flag, reason: `must be a positive integer, got "${v}"` }])
+    return n
+  }
+}
+
+function metaPairs(pairs: readonly string[]): Record<string, string> {
+  const meta: Record<string, string> = {}
+  for (const p of pairs) {
+    const eq = p.indexOf('=')
+    if (eq <= 0) throw new ValidationError([{ path: '--meta', reason: `expected key=value, got "${p}"` }])
+    meta[p.slice(0, eq)] = p.slice(eq + 1)
+  }
+  return meta
+}
+
+function line(s: BackfillStatus): string {
+  const r = s.runs
+  return `backfill ${s.id} ${s.workflow} ${s.from}..${s.to}: ${s.status} — ${r.succeeded} succeeded, ${r.failed} failed, ${r.running} running, ${r.queued} waiting, ${r.cancelled} cancelled (${s.skipped} of ${s.partitions} partitions skipped as already done)`
+}
+
+/** Watches a backfill with a live progress bar (a plain line now and then when not a terminal). */
+async function watchBackfill(client: CliClient, id: string): Promise<BackfillStatus> {
+  const db = await client.db({ readOnly: true })
+  const tty = process.stderr.isTTY
+  const bar = new cliProgress.SingleBar(
+    { format: ' {bar} {percentage}% | done {done}/{total} | running {running} | failed {failed} | remaining {remaining} | ETA {eta_formatted}', stream: process.stderr, noTTYOutput: false, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  )
+  let started = false
+  let lastPrint = 0
+  for (;;) {
+    const s = (await getBackfillStatus(db, id))!
+    const done = s.runs.succeeded + s.runs.failed + s.runs.cancelled
+    const payload = { done, running: s.runs.running, failed: s.runs.failed, remaining: s.runs.queued + s.runs.running }
+    if (tty) {
+      if (!started) bar.start(Math.max(1, s.runs.total), done, payload)
+      else bar.update(done, payload)
+      started = true
+    } else if (Date.now() - lastPrint > 5000 || s.status !== 'running') {
+      process.stderr.write(`${line(s)}\n`)
+      lastPrint = Date.now()
+    }
+    if (s.status !== 'running') {
+      if (started) bar.stop()
+      return s
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+/** `emit source` and `backfill` (+ `backfill status`, `backfill cancel`). */
+export function registerTriggerCommands(program: Command): void {
+  const emit = program.command('emit').description('publish an event')
+  emit
+    .command('source')
+    .description('announce that a source (table, file, prefix) has landed for a partition')
+    .argument('<source>', 'source name')
+    .option('--partition <partition>', 'the partition that landed (e.g. 2026-06-01)')
+    .option('--uri <uri>', 'where it landed')
+    .option('--id <id>', 'event id (de-duplication key); default: a new id')
+    .option('--meta <key=value>', 'metadata (repeatable)', collect, [])
+    .action(async (source: string, opts: { partition?: string; uri?: string; id?: string; meta: string[] }) => {
+      const client = new CliClient()
+      try {
+        const db = await client.db({ readOnly: true })
+        const known = await db.selectFrom('workflow_sources').select('workflow').where('source', '=', source).executeTakeFirst()
+        if (!known) throw new BatonError('UNKNOWN_SOURCE', `unknown source '${source}': no deployed workflow waits for or produces it`)
+        const landing: SourceLanded = {
+          id: opts.id ?? newId(),
+          source,
+          landedAt: new Date().toISOString(),
+          ...(opts.partition ? { partition: opts.partition } : {}),
+          ...(opts.uri ? { uri: opts.uri } : {}),
+          ...(opts.meta.length ? { meta: metaPairs(opts.meta) } : {}),
+        }
+        await publishJson(await client.js(), client.subjects.source(source), landing.id, landing)
+        process.stdout.write(`${landing.id}\n`)
+      } finally {
+        await client.close()
+      }
+    })
+
+  program
+    .command('backfill')
+    .description('run a workflow once per partition in a range: `backfill W --from P1 --to P2`, `backfill status ID`, `backfill cancel ID`')
+    .argument('<workflow-or-verb>', 'workflow name, or `status` / `cancel`')
+    .argument('[id]', 'backfill id (for status and cancel)')
+    .option('--from <partition>', 'first partition (inclusive)')
+    .option('--to <partition>', 'last partition (inclusive)')
+    .option('--concurrency <n>', 'runs at once', positiveInt('--concurrency'), 4)
+    .option('--rerun <which>', 'missing (default): only partitions never done; failed: also failed ones; all: every partition', 'missing')
+    .option('--param <key=value>', 'a run param for every run (repeatable)', collect, [])
+    .option('--detach', 'create the backfill and return without watching it')
+    .option('--json', 'print JSON (status)')
+    .option('--reason <text>', 'why (cancel)', 'cancelled from the CLI')
+    .action(async (target: string, id: string | undefined, opts: { from?: string; to?: string; concurrency: number; rerun: string; param: string[]; detach?: boolean; json?: boolean; reason: string }) => {
+      const client = new CliClient()
+      try {
+        if (target === 'status' || target === 'cancel') {
+          if (!id) throw new ValidationError([{ path: 'id', reason: `backfill ${target} needs a backfill id` }])
+          const db = await client.db({ readOnly: true })
+          const s = await getBackfillStatus(db, id)
+          if (!s) throw new NotFoundError('backfill', id)
+          if (target === 'status') {
+            process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : `${line(s)}\n`)
+            return
+          }
+          const request: BackfillCancelRequested = { id: newId(), backfillId: id, reason: opts.reason }
+          await publishJson(await client.js(), client.subjects.backfillCancelRequested, request.id, request)
+          const deadline = Date.now() + WAIT_MS
+          let now = s
+          while (now.status === 'running' && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 200))
+            now = (await getBackfillStatus(db, id))!
+          }
+          process.stdout.write(`${line(now)}\n`)
+          return
+        }
+        if (!opts.from || !opts.to) throw new ValidationError([{ path: '--from/--to', reason: 'a backfill needs --from and --to' }])
+        if (!['missing', 'failed', 'all'].includes(opts.rerun)) throw new ValidationError([{ path: '--rerun', reason: `must be missing, failed or all, got "${opts.rerun}"` }])
+        const db = await client.db()
+        const hash = (await currentVersions(db, [target])).get(target)
+        if (!hash) throw new NotFoundError('workflow', target)
+        const wf = (await loadVersion(db, hash))!
+        const range = partitionsInRange(wf.partitionKind, opts.from, opts.to, client.config.backfillMaxPartitions)
+        if (!Array.isArray(range)) throw new ValidationError([{ path: '--from/--to', reason: range.error }])
+        const params = parseParams(opts.param, wf.definition.params)
+        const issues = validateParams(wf, params)
+        if (issues.length > 0) throw new ValidationError(issues)
+        const request: BackfillRequested = { id: newId(), workflow: target, from: opts.from, to: opts.to, concurrency: opts.concurrency, rerun: opts.rerun as BackfillRequested['rerun'], params }
+        await publishJson(await client.js(), client.subjects.backfillRequested, request.id, request)
+        const deadline = Date.now() + WAIT_MS
+        while (!(await getBackfillStatus(db, request.id))) {
+          if (Date.now() > deadline) throw new Error(`no coordinator created the backfill within ${WAIT_MS / 1000}s; the request is kept in NATS and runs once a coordinator is running`)
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        process.stdout.write(`${request.id}\n`)
+        if (opts.detach) return
+        process.once('SIGINT', () => {
+          process.stderr.write(`\nthe backfill goes on; follow it with: baton backfill status ${request.id}\n`)
+          process.exit(130)
+        })
+        const s = await watchBackfill(client, request.id)
+        process.stderr.write(`${line(s)}\n`)
+        process.exitCode = s.status === 'succeeded' ? 0 : 1
+      } finally {
+        await client.close()
+      }
+    })
+}

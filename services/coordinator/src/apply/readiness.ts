@@ -1,0 +1,80 @@
+import { parsePartition, readinessDeadline, type Db } from '@baton/shared'
+import { currentVersions } from '../db/workflows.js'
+import { insertLanding, markReadinessStarted, recordLandedSource, runStatus, workflowsBySource } from '../db/readiness.js'
+import type { ApplyContext, LandingItem, RunRequestItem } from './apply-batch.js'
+
+/** Refs of run requests derived from landings start here, apart from message refs. */
+const DERIVED_REF = 1_000_000_000
+
+/** A run request made by readiness, remembered so its run id can be linked back. */
+export interface ReadinessRequest extends RunRequestItem {
+  readonly readiness?: { readonly workflow: string; readonly partition: string }
+}
+
+let derivedSeq = 0
+
+/**
+ * Applies source-landed events: each is recorded with its uri and time, then, for every
+ * workflow waiting on that source, the partition's readiness gains the source. When every
+ * listed source has landed, a run is requested with the idempotency key `readiness:<partition>`
+ * — so the run for a partition starts exactly once whatever the order, delays or duplicates.
+ * A landing after the partition's run succeeded starts a rerun when the workflow opts in.
+ * Unknown sources and partitions that do not parse are rejected (dead-lettered) with the reason.
+ */
+export async function applyLandings(db: Db, landings: readonly LandingItem[], ctx: ApplyContext, rejected: Map<number, string>): Promise<ReadinessRequest[]> {
+  if (landings.length === 0) return []
+  const bySource = await workflowsBySource(db, [...new Set(landings.map((l) => l.landing.source))])
+  const waiting = [...new Set([...bySource.values()].flat().filter((w) => w.role === 'waits').map((w) => w.workflow))]
+  const versions = await currentVersions(db, waiting)
+  const requests: ReadinessRequest[] = []
+  for (const { ref, landing } of landings) {
+    const entries = bySource.get(landing.source)
+    if (!entries) {
+      rejected.set(ref, `unknown source '${landing.source}': no deployed workflow waits for or produces it`)
+      continue
+    }
+    const waiters = []
+    let problem: string | undefined
+    for (const e of entries.filter((x) => x.role === 'waits')) {
+      const wf = await ctx.definitions.get(db, versions.get(e.workflow) ?? '')
+      const when = wf?.definition.when
+      if (!wf || !when) continue
+      if (!landing.partition) {
+        problem = `partition is required: workflow '${wf.name}' waits for '${landing.source}' by ${wf.partitionKind}`
+        break
+      }
+      const parsed = parsePartition(wf.partitionKind, landing.partition)
+      if (!parsed.ok) {
+        problem = `partition "${landing.partition}" does not parse for workflow '${wf.name}' (${wf.partitionKind}): ${parsed.reason}`
+        break
+      }
+      waiters.push({ wf, when, partition: landing.partition })
+    }
+    if (problem) {
+      rejected.set(ref, problem)
+      continue
+    }
+    const landingId = await insertLanding(db, landing, ctx.now)
+    if (landingId === undefined) continue // the same event again: recorded once
+    for (const { wf, when, partition } of waiters) {
+      const deadline = when.expectBy ? readinessDeadline(when.expectBy, wf.partitionKind, partition, ctx.now, wf.timezone) : null
+      const row = await recordLandedSource(db, wf.name, partition, landing.source, ctx.now, deadline)
+      const complete = when.sourcesLanded.every((s) => row.landed.includes(s))
+      const base = { id: `readiness.${wf.name}.${partition}.${landingId}`, workflow: wf.name, partition }
+      if (complete && (row.status === 'waiting' || row.status === 'missed')) {
+        requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `readiness:${partition}`, trigger: 'readiness' }, readiness: { workflow: wf.name, partition } })
+      } else if (row.status === 'started' && when.rerunOnLateData && row.run_id && (await runStatus(db, row.run_id)) === 'succeeded') {
+        requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `late:${partition}:${landingId}`, trigger: 'late_data' }, readiness: { workflow: wf.name, partition } })
+      }
+    }
+  }
+  return requests
+}
+
+/** Records which run each readiness request started, so late data can find it. */
+export async function linkReadinessRuns(db: Db, derived: readonly object[], runIds: ReadonlyMap<number, string>): Promise<void> {
+  for (const d of derived as ReadinessRequest[]) {
+    const runId = d.readiness ? runIds.get(d.ref) : undefined
+    if (d.readiness && runId) await markReadinessStarted(db, d.readiness.workflow, d.readiness.partition, runId)
+  }
+}

@@ -1,0 +1,61 @@
+import { sql } from 'kysely'
+import type { Db, SourceLanded } from '@baton/shared'
+
+/** Workflows that wait for (`waits`) or produce (`produces`) each of the given sources. */
+export async function workflowsBySource(db: Db, sources: readonly string[]): Promise<Map<string, { workflow: string; role: string }[]>> {
+  const out = new Map<string, { workflow: string; role: string }[]>()
+  if (sources.length === 0) return out
+  const rows = await db.selectFrom('workflow_sources').selectAll().where('source', '=', sql<string>`ANY(${[...sources]}::text[])`).execute()
+  for (const r of rows) out.set(r.source, [...(out.get(r.source) ?? []), { workflow: r.workflow, role: r.role }])
+  return out
+}
+
+/** Records a landing; returns its id, or undefined when this event id was recorded before. */
+export async function insertLanding(db: Db, l: SourceLanded, now: Date): Promise<number | undefined> {
+  const row = await db
+    .insertInto('source_landings')
+    .values({
+      event_id: l.id,
+      source: l.source,
+      partition: l.partition ?? null,
+      uri: l.uri ?? null,
+      landed_at: l.landedAt ? new Date(l.landedAt) : now,
+      meta: l.meta ? JSON.stringify(l.meta) : null,
+    })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  return row ? Number(row.id) : undefined
+}
+
+/** A workflow partition's readiness after recording one more landed source (row locked until commit). */
+export interface ReadinessRow {
+  workflow: string
+  partition: string
+  landed: string[]
+  status: string
+  run_id: string | null
+  inserted: boolean
+}
+
+/** Adds a landed source to a partition's readiness, creating the row (with its deadline) if new. */
+export async function recordLandedSource(db: Db, workflow: string, partition: string, source: string, now: Date, deadline: Date | null): Promise<ReadinessRow> {
+  const r = await sql<ReadinessRow>`
+    INSERT INTO readiness (workflow, partition, landed, status, first_landed_at, deadline_at)
+    VALUES (${workflow}, ${partition}, ARRAY[${source}]::text[], 'waiting', ${now}, ${deadline})
+    ON CONFLICT (workflow, partition) DO UPDATE SET
+      landed = (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(readiness.landed || excluded.landed) AS x),
+      updated_at = now()
+    RETURNING workflow, partition, landed, status, run_id, (xmax = 0) AS inserted`.execute(db)
+  return r.rows[0]!
+}
+
+/** Marks a partition's readiness as started by a run. */
+export async function markReadinessStarted(db: Db, workflow: string, partition: string, runId: string): Promise<void> {
+  await db.updateTable('readiness').set({ status: 'started', run_id: runId, updated_at: new Date() }).where('workflow', '=', workflow).where('partition', '=', partition).execute()
+}
+
+/** Status of a run (for late-data decisions). */
+export async function runStatus(db: Db, runId: string): Promise<string | undefined> {
+  return (await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst())?.status
+}

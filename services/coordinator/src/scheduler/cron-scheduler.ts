@@ -1,0 +1,57 @@
+import { sql } from 'kysely'
+import { fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, type Db, type Subjects } from '@baton/shared'
+import { applyInTransaction, type RunRequestItem } from '../apply/apply-batch.js'
+import type { DefinitionCache } from '../definitions/definition-cache.js'
+import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+
+/** With `catchup: 'none'`, a tick this late counts as missed (downtime), not as on time. */
+export const ON_TIME_GRACE_MS = 60_000
+/** At most this many missed ticks are run by `catchup: 'all'` (the latest ones). */
+const MAX_CATCHUP = 1000
+
+/**
+ * Fires due cron schedules. The `schedules` row is the durable timer: locked with SKIP LOCKED
+ * (several coordinators share the work), its due ticks become run requests keyed
+ * `cron:<scheduled time>` (the same tick twice is one run), and its next tick is written in the
+ * same transaction as the runs. `catchup` decides what happens to ticks missed during
+ * downtime. Returns true when more schedules may be due.
+ */
+export async function fireDueSchedules(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
+  const LIMIT = 20
+  const { outbox, count } = await db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('schedules')
+      .selectAll()
+      .where('next_fire_at', '<=', now)
+      .orderBy('workflow')
+      .limit(LIMIT)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+    const requests: RunRequestItem[] = []
+    for (const s of due) {
+      const schedule = { cron: s.cron, timezone: s.timezone }
+      const missed = missedFireTimes(schedule, new Date(new Date(s.next_fire_at).getTime() - 1), now, MAX_CATCHUP)
+      const policy = s.catchup as 'none' | 'latest' | 'all'
+      const onTime = missed.filter((t) => now.getTime() - t.getTime() <= ON_TIME_GRACE_MS)
+      const times = policy === 'none' ? onTime.slice(-1) : fireTimesToRun(policy, missed)
+      for (const t of times) {
+        const partition = partitionFor(s.partition_kind as 'date' | 'hour' | 'key', t, previousFireTime(schedule, t), s.timezone)
+        requests.push({
+          ref: requests.length,
+          request: { id: `cron.${s.workflow}.${t.toISOString()}`, workflow: s.workflow, partition, idempotencyKey: `cron:${t.toISOString()}`, trigger: 'cron' },
+          options: { scheduledFor: t },
+        })
+      }
+      await trx
+        .updateTable('schedules')
+        .set({ next_fire_at: nextFireTime(schedule, now), last_fired_at: missed.at(-1) ?? s.last_fired_at, updated_at: sql`now()` })
+        .where('workflow', '=', s.workflow)
+        .execute()
+    }
+    const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe: () => ({ subject: 'schedule', msgId: null, payload: '' }) })
+    return { outbox: outcome.outbox, count: due.length }
+  })
+  await publisher.publish(outbox)
+  return count === LIMIT
+}

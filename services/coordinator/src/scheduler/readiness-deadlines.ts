@@ -1,0 +1,58 @@
+import { newId, type Db, type ReadinessMissed, type Subjects } from '@baton/shared'
+import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
+import { currentVersions } from '../db/workflows.js'
+import { writeBatch } from '../db/batch-write.js'
+import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+
+/**
+ * Raises `readiness_missed` for partitions whose sources did not all land by their `expectBy`
+ * deadline: the readiness row (a durable deadline, claimed with SKIP LOCKED) turns `missed`,
+ * the alert is recorded and published through the outbox, and no run starts on partial inputs.
+ */
+export async function raiseMissedReadiness(db: Db, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
+  const LIMIT = 100
+  const { outbox, count } = await db.transaction().execute(async (trx) => {
+    const due = await trx
+      .selectFrom('readiness')
+      .selectAll()
+      .where('status', '=', 'waiting')
+      .where('deadline_at', '<=', now)
+      .orderBy('deadline_at')
+      .limit(LIMIT)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+    if (due.length === 0) return { outbox: [], count: 0 }
+    const versions = await currentVersions(trx, [...new Set(due.map((d) => d.workflow))])
+    const defs = new Map<string, { sources: string[]; owner: string | null }>()
+    for (const [name, hash] of versions) {
+      const row = await trx.selectFrom('workflow_versions').select('definition').where('hash', '=', hash).executeTakeFirstOrThrow()
+      const def = row.definition as { when?: { sourcesLanded: string[] }; owner?: string }
+      defs.set(name, { sources: def.when?.sourcesLanded ?? [], owner: def.owner ?? null })
+    }
+    const messages: OutboxMessage[] = []
+    for (const r of due) {
+      const def = defs.get(r.workflow)
+      const missing = (def?.sources ?? []).filter((s) => !r.landed.includes(s))
+      const alert: ReadinessMissed = {
+        id: newId(),
+        type: 'readiness_missed',
+        workflow: r.workflow,
+        partition: r.partition,
+        owner: def?.owner ?? null,
+        missing,
+        landed: r.landed,
+        deadline: new Date(r.deadline_at!).toISOString(),
+        at: now.toISOString(),
+      }
+      await trx.updateTable('readiness').set({ status: 'missed', updated_at: now }).where('workflow', '=', r.workflow).where('partition', '=', r.partition).execute()
+      await trx.insertInto('alerts').values({ kind: 'readiness_missed', workflow: r.workflow, partition: r.partition, run_id: null, details: JSON.stringify(alert) }).execute()
+      messages.push({ transport: 'jetstream', subject: subjects.alert('readiness_missed'), msgId: `readiness_missed.${r.workflow}.${r.partition}`, payload: alert, traceparent: null })
+    }
+    const rows = await writeBatch(trx, [], insertOutboxStatement(messages))
+    const ids = new Map(rows.map((x) => [String(x.msg_id), Number(x.id)]))
+    return { outbox: messages.map((m) => ({ ...m, id: ids.get(m.msgId)! })), count: due.length }
+  })
+  await publisher.publish(outbox)
+  return count === LIMIT
+}
