@@ -24,3 +24,4 @@ export { getRunDetails, listRuns, type RunDetails, type RunSummary, type TaskDet
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
 export { getBackfillStatus, type BackfillStatus } from './read/backfill-status.js'
 export * from './schedule/cron-schedule.js'
+export { getReadiness, type PartitionReadiness } from './read/readiness-status.js'

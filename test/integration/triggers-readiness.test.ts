@@ -105,6 +105,31 @@ describe('readiness keyed by partition across several sources', () => {
   })
 })
 
+describe('runs started by data', () => {
+  test("a required param named after the partition kind is filled with the run's partition", async () => {
+    await deploy(ns, {
+      name: 'needs_date',
+      params: { type: 'object', properties: { date: { type: 'string' } }, required: ['date'] },
+      when: { sourcesLanded: ['dated_src'], partition: 'date' },
+      tasks: { t: { queue: 'ready' } },
+    })
+    await land('dated_src', '2026-10-05')
+    const [run] = await eventually(async () => {
+      const r = await ns.db.selectFrom('runs').select(['status', 'params']).where('workflow', '=', 'needs_date').execute()
+      return r.length > 0 && r[0]!.status === 'succeeded' ? r : undefined
+    }, 'run')
+    assert.deepEqual(run!.params, { date: '2026-10-05' })
+  })
+
+  test('one source feeding workflows of different partition kinds reaches those it fits', async () => {
+    await deploy(ns, { name: 'by_day', when: { sourcesLanded: ['shared_src'], partition: 'date' }, tasks: { t: { queue: 'ready' } } })
+    await deploy(ns, { name: 'by_key', when: { sourcesLanded: ['shared_src'], partition: 'key' }, tasks: { t: { queue: 'ready' } } })
+    await land('shared_src', 'batch-42')
+    await eventually(async () => (await runsOf('by_key', 'batch-42')).some((r) => r.status === 'succeeded'), 'by_key ran')
+    assert.equal((await runsOf('by_day')).length, 0)
+  })
+})
+
 describe('bad source-landed events are dead-lettered with the reason', () => {
   test('unknown source, missing partition, and a partition that does not parse for the workflow', async () => {
     await deploy(ns, { name: 'hourly_wait', when: { sourcesLanded: ['clicks'], partition: 'hour' }, tasks: { t: { queue: 'ready' } } })

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { admitQueuedRuns, DefinitionCache, fireDueSchedules, OutboxPublisher, startCoordinator, type Coordinator } from '@baton/coordinator'
+import { admitQueuedRuns, DefinitionCache, fireDueSchedules, OutboxPublisher, raiseMissedReadiness, startCoordinator, type Coordinator } from '@baton/coordinator'
 import { createDb, createLogger, jetstreamClient, type Db } from '@baton/shared'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
 import { deploy } from '../support/runs.js'
@@ -87,6 +87,30 @@ describe('several coordinators', () => {
     assert.equal(r.length, 1)
     // The 06:00 run of 2 March covers the day before (Airflow's data interval).
     assert.equal(r[0]!.partition, '2026-03-01')
+  })
+})
+
+describe('scheduled and data-gated', () => {
+  test('a tick of a workflow that also waits for sources arms the partition and its deadline instead of running; nothing landing raises readiness_missed', async () => {
+    await deploy(
+      ns,
+      {
+        name: 'gated',
+        schedule: { cron: '0 6 * * *', timezone: 'Europe/Paris', catchup: 'latest' },
+        when: { sourcesLanded: ['orders', 'payments'], partition: 'date', expectBy: '07:00' },
+        tasks: { t: { queue: 'nobody' } },
+      },
+      new Date('2026-06-01T12:00:00Z'),
+    )
+    await fireDueSchedules(ns.db, definitions, ns.subjects, publisher, new Date('2026-06-02T04:00:30Z')) // 06:00 Paris
+    assert.equal((await runs('gated')).length, 0, 'no run before the data')
+    const r = await ns.db.selectFrom('readiness').selectAll().where('workflow', '=', 'gated').executeTakeFirstOrThrow()
+    assert.equal(r.partition, '2026-06-01')
+    assert.equal(r.status, 'waiting')
+    assert.equal(new Date(r.deadline_at!).toISOString(), '2026-06-02T05:00:00.000Z') // 07:00 Paris
+    await raiseMissedReadiness(ns.db, ns.subjects, publisher, new Date('2026-06-02T05:00:01Z'))
+    const alert = await ns.db.selectFrom('alerts').select('details').where('workflow', '=', 'gated').executeTakeFirstOrThrow()
+    assert.deepEqual((alert.details as { missing: string[] }).missing, ['orders', 'payments'])
   })
 })
 

@@ -371,3 +371,34 @@ describe('parseDuration', () => {
     assert.throws(() => parseDuration('5x'), (e: unknown) => e instanceof ValidationError && e.issues[0]!.path === 'duration')
   })
 })
+
+describe('trigger fields', () => {
+  const base = { name: 'wf', tasks: { a: {} } }
+  const issuesFor = (extra: Record<string, unknown>) => {
+    try {
+      compileWorkflow({ ...base, ...extra })
+      return []
+    } catch (e) {
+      return (e as ValidationError).issues
+    }
+  }
+  test('a bad cron expression names schedule.cron and quotes it', () => {
+    const issues = issuesFor({ schedule: { cron: '61 * * * *', timezone: 'UTC' } })
+    assert.equal(issues[0]!.path, 'schedule.cron')
+    assert.match(issues[0]!.reason, /['"]61 \* \* \* \*['"]/)
+  })
+  test('an unknown timezone names schedule.timezone and quotes it', () => {
+    const issues = issuesFor({ schedule: { cron: '0 6 * * *', timezone: 'Europe/Pariss' } })
+    assert.equal(issues[0]!.path, 'schedule.timezone')
+    assert.match(issues[0]!.reason, /['"]Europe\/Pariss['"]/)
+  })
+  test('a bad expectBy names when.expectBy', () => {
+    const issues = issuesFor({ when: { sourcesLanded: ['a'], expectBy: 'soonish' } })
+    assert.equal(issues[0]!.path, 'when.expectBy')
+  })
+  test('the partition kind and timezone are compiled in', () => {
+    const wf = compileWorkflow({ ...base, schedule: { cron: '0 6 * * *', timezone: 'Europe/Paris' }, when: { sourcesLanded: ['a'], partition: 'hour' } })
+    assert.equal(wf.partitionKind, 'hour')
+    assert.equal(wf.timezone, 'Europe/Paris')
+  })
+})

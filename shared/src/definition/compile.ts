@@ -38,9 +38,9 @@ export interface CompiledWorkflow {
   readonly roots: readonly string[]
   /** Every queue the workflow's tasks use. */
   readonly queues: readonly string[]
-  /** How the workflow's partitions are named: `when.partition`, else `date`. */
+  /** How the workflow's partitions are named: `when.partition`, else `schedule.partition`, else `date`. */
   readonly partitionKind: 'date' | 'hour' | 'key'
-  /** Timezone of the schedule and of readiness deadlines (`schedule.timezone`, else UTC). */
+  /** Timezone of readiness deadlines and the schedule (`when.timezone`, else `schedule.timezone`, else UTC). */
   readonly timezone: string
 }
 
@@ -129,6 +129,7 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
     if (t.run && t.handler) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
   }
   if (def.when?.expectBy !== undefined) issues.push(...validateExpectBy(def.when.expectBy))
+  if (def.when?.timezone !== undefined) issues.push(...validateSchedule({ cron: '0 0 * * *', timezone: def.when.timezone }, 'when'))
   if (def.schedule) issues.push(...validateSchedule(def.schedule))
   if (issues.length === 0) {
     const cycle = findCycle(def.tasks)
@@ -194,5 +195,5 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')
   const queues = [...new Set([...tasks.values()].map((t) => t.queue))].sort()
-  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, queues, partitionKind: def.when?.partition ?? 'date', timezone: def.schedule?.timezone ?? 'UTC' })
+  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC' })
 }

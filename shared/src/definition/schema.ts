@@ -71,6 +71,8 @@ export const ScheduleSchema = z.strictObject({
   timezone: z.string().default('UTC'),
   catchup: z.enum(['none', 'latest', 'all']).default('latest'),
   maxActiveRuns: z.number().int().min(1).optional(),
+  /** How scheduled runs name their partition when the workflow has no `when` (default `date`). */
+  partition: z.enum(['date', 'hour', 'key']).optional(),
 })
 
 /** Readiness: start the run for a partition once every listed source has landed for it. */
@@ -78,6 +80,8 @@ export const ReadinessSchema = z.strictObject({
   sourcesLanded: z.array(z.string().min(1)).min(1),
   partition: z.enum(['date', 'hour', 'key']).default('date'),
   expectBy: z.string().optional(),
+  /** Timezone of a time-of-day `expectBy` (default: the schedule's, else UTC). */
+  timezone: z.string().optional(),
   rerunOnLateData: z.boolean().default(false),
 })
 

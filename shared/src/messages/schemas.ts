@@ -132,7 +132,7 @@ export const BackfillRequestedSchema = z.object({
   from: Partition,
   to: Partition,
   concurrency: z.number().int().min(1).max(1000).default(4),
-  /** `missing`: partitions with no successful or active run; `failed`: also those whose latest run failed; `all`: every partition without an active run. */
+  /** `missing`: partitions never run; `failed`: also those whose latest run failed or was cancelled; `all`: every partition without an active run. */
   rerun: z.enum(['missing', 'failed', 'all']).default('missing'),
   params: JsonRecord.optional(),
 })

@@ -4,6 +4,7 @@ import {
   listRuns,
   newId,
   NotFoundError,
+  parsePartition,
   publishJson,
   RunStatus,
   TERMINAL_RUN_STATUSES,
@@ -73,6 +74,10 @@ export function registerRunCommands(program: Command): void {
         const wf = (await loadVersion(db, hash))!
         const params = parseParams(opts.param, wf.definition.params)
         const issues = validateParams(wf, params)
+        if (opts.partition !== undefined) {
+          const p = parsePartition(wf.partitionKind, opts.partition)
+          if (!p.ok) issues.push({ path: '--partition', reason: `"${opts.partition}" is not a ${wf.partitionKind} partition: ${p.reason}` })
+        }
         if (issues.length > 0) throw new ValidationError(issues)
         const key = opts.key ?? newId()
         const request: RunRequested = { id: newId(), workflow, params, idempotencyKey: key, trigger: 'manual', ...(opts.partition ? { partition: opts.partition } : {}) }

@@ -3,8 +3,10 @@ import cliProgress from 'cli-progress'
 import {
   BatonError,
   getBackfillStatus,
+  getReadiness,
   newId,
   NotFoundError,
+  parsePartition,
   partitionsInRange,
   publishJson,
   ValidationError,
@@ -23,10 +25,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-function positiveInt(flag: string) {
+function positiveInt(flag: string, max: number) {
   return (v: string): number => {
     const n = Number(v)
-    if (!Number.isInteger(n) || n < 1) throw new ValidationError([{ path: flag, reason: `must be a positive integer, got "${v}"` }])
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new ValidationError([{ path: flag, reason: `must be an integer from 1 to ${max}, got "${v}"` }])
     return n
   }
 }
@@ -43,7 +45,7 @@ function metaPairs(pairs: readonly string[]): Record<string, string> {
 
 function line(s: BackfillStatus): string {
   const r = s.runs
-  return `backfill ${s.id} ${s.workflow} ${s.from}..${s.to}: ${s.status} — ${r.succeeded} succeeded, ${r.failed} failed, ${r.running} running, ${r.queued} waiting, ${r.cancelled} cancelled (${s.skipped} of ${s.partitions} partitions skipped as already done)`
+  return `backfill ${s.id} ${s.workflow} ${s.from}..${s.to}: ${s.status} — ${r.succeeded} succeeded, ${r.failed} failed, ${r.running} running, ${r.queued} waiting, ${r.cancelled} cancelled (${s.skipped} of ${s.partitions} partitions skipped: already run, or running)`
 }
 
 /** Watches a backfill with a live progress bar (a plain line now and then when not a terminal). */
@@ -91,8 +93,23 @@ export function registerTriggerCommands(program: Command): void {
       const client = new CliClient()
       try {
         const db = await client.db({ readOnly: true })
-        const known = await db.selectFrom('workflow_sources').select('workflow').where('source', '=', source).executeTakeFirst()
-        if (!known) throw new BatonError('UNKNOWN_SOURCE', `unknown source '${source}': no deployed workflow waits for or produces it`)
+        const users = await db.selectFrom('workflow_sources').select(['workflow', 'role']).where('source', '=', source).execute()
+        if (users.length === 0) throw new BatonError('UNKNOWN_SOURCE', `unknown source '${source}': no deployed workflow waits for or produces it`)
+        // The partition must fit at least one waiting workflow (the coordinator would dead-letter it).
+        const problems: string[] = []
+        let fits = false
+        for (const u of users.filter((x) => x.role === 'waits')) {
+          const hash = (await currentVersions(db, [u.workflow])).get(u.workflow)
+          const wf = hash ? await loadVersion(db, hash) : undefined
+          if (!wf) continue
+          if (!opts.partition) problems.push(`workflow '${wf.name}' waits for '${source}' by ${wf.partitionKind}: --partition is required`)
+          else {
+            const p = parsePartition(wf.partitionKind, opts.partition)
+            if (p.ok) fits = true
+            else problems.push(`"${opts.partition}" is not a ${wf.partitionKind} partition (workflow '${wf.name}'): ${p.reason}`)
+          }
+        }
+        if (!fits && problems.length > 0) throw new ValidationError(problems.map((reason) => ({ path: '--partition', reason })))
         const landing: SourceLanded = {
           id: opts.id ?? newId(),
           source,
@@ -109,13 +126,39 @@ export function registerTriggerCommands(program: Command): void {
     })
 
   program
+    .command('readiness')
+    .description("why hasn't this run started? the sources landed and missing per partition")
+    .argument('<workflow>', 'a workflow with `when.sourcesLanded`')
+    .option('--partition <partition>', 'only this partition')
+    .option('--json', 'print JSON')
+    .action(async (workflow: string, opts: { partition?: string; json?: boolean }) => {
+      const client = new CliClient()
+      try {
+        const rows = await getReadiness(await client.db({ readOnly: true }), workflow, opts.partition ? { partition: opts.partition } : {})
+        if (!rows) throw new NotFoundError('workflow', workflow)
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+          return
+        }
+        if (rows.length === 0) process.stdout.write(`${workflow}: no source has landed yet for any partition\n`)
+        for (const r of rows) {
+          const why = r.status === 'started' ? `run ${r.runId} started` : r.status === 'missed' ? `deadline ${r.deadline} missed; waiting for ${r.missing.join(', ')}` : `waiting for ${r.missing.join(', ')}${r.deadline ? ` (due ${r.deadline})` : ''}`
+          process.stdout.write(`${r.partition}  ${r.status.padEnd(8)} ${why}\n`)
+          for (const l of r.landings) process.stdout.write(`    landed ${l.source} at ${l.landedAt}${l.uri ? ` (${l.uri})` : ''}\n`)
+        }
+      } finally {
+        await client.close()
+      }
+    })
+
+  program
     .command('backfill')
     .description('run a workflow once per partition in a range: `backfill W --from P1 --to P2`, `backfill status ID`, `backfill cancel ID`')
     .argument('<workflow-or-verb>', 'workflow name, or `status` / `cancel`')
     .argument('[id]', 'backfill id (for status and cancel)')
     .option('--from <partition>', 'first partition (inclusive)')
     .option('--to <partition>', 'last partition (inclusive)')
-    .option('--concurrency <n>', 'runs at once', positiveInt('--concurrency'), 4)
+    .option('--concurrency <n>', 'runs at once (1 to 1000)', positiveInt('--concurrency', 1000), 4)
     .option('--rerun <which>', 'missing (default): only partitions never done; failed: also failed ones; all: every partition', 'missing')
     .option('--param <key=value>', 'a run param for every run (repeatable)', collect, [])
     .option('--detach', 'create the backfill and return without watching it')
@@ -169,7 +212,7 @@ export function registerTriggerCommands(program: Command): void {
           process.exit(130)
         })
         const s = await watchBackfill(client, request.id)
-        process.stderr.write(`${line(s)}\n`)
+        if (process.stderr.isTTY) process.stderr.write(`${line(s)}\n`)
         process.exitCode = s.status === 'succeeded' ? 0 : 1
       } finally {
         await client.close()

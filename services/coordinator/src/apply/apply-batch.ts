@@ -208,7 +208,14 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
 
   const all = [...works.values()]
   const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
-  const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => ({ ...ctx.describe(ref), reason }))
+  // Requests derived inside the transaction (readiness, backfills) have no source message:
+  // their dead letter carries the request itself.
+  const derivedRequests = new Map(derived.filter((d): d is RunRequestItem => 'request' in d).map((d) => [d.ref, d.request]))
+  const letters: DeadLetter[] = [...rejected].map(([ref, reason]) => {
+    const req = derivedRequests.get(ref)
+    const where = req ? { subject: ctx.subjects.runRequested, msgId: req.id, payload: JSON.stringify(req) } : ctx.describe(ref)
+    return { ...where, reason }
+  })
   const returned = await writeBatch(
     trx,
     [

@@ -9,9 +9,9 @@ const DERIVED_REF = 2_000_000_000
 let seq = 0
 
 /**
- * Which partitions a backfill runs. An active run is never duplicated; `missing` skips
- * partitions that already succeeded, `failed` reruns those whose latest run failed or was
- * cancelled (and missing ones), `all` reruns everything.
+ * Which partitions a backfill runs. An active run is never duplicated; `missing` runs only
+ * partitions never run, `failed` also those whose latest run failed or was cancelled, `all`
+ * every partition.
  */
 export function partitionsToRun(rerun: 'missing' | 'failed' | 'all', partitions: readonly string[], latest: ReadonlyMap<string, string>): string[] {
   return partitions.filter((p) => {
@@ -33,17 +33,15 @@ export async function applyBackfillRequests(db: Db, items: readonly BackfillItem
   for (const item of items) {
     if (item.type === 'cancel_requested') {
       const { backfillId, reason } = item.request
-      const found = await db
-        .updateTable('backfills')
-        .set({ cancel_reason: reason ?? 'cancelled by request' })
-        .where('id', '=', backfillId)
-        .returning('id')
-        .executeTakeFirst()
+      const found = await db.selectFrom('backfills').select('id').where('id', '=', backfillId).executeTakeFirst()
       if (!found) {
         rejected.set(item.ref, `unknown backfill ${backfillId}`)
         continue
       }
-      for (const runId of await unfinishedBackfillRuns(db, backfillId)) {
+      const unfinished = await unfinishedBackfillRuns(db, backfillId)
+      // A finished backfill stays as it ended.
+      if (unfinished.length > 0) await db.updateTable('backfills').set({ cancel_reason: reason ?? 'cancelled by request' }).where('id', '=', backfillId).execute()
+      for (const runId of unfinished) {
         out.push({ ref: DERIVED_REF + seq++, runId, eventId: item.request.id, event: { type: 'run.cancel_requested', reason: `backfill cancelled: ${reason ?? 'by request'}` } })
       }
       continue

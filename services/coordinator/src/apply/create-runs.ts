@@ -1,10 +1,27 @@
-import { newId, parsePartition, type Db } from '@baton/shared'
+import { newId, parsePartition, type CompiledWorkflow, type Db, type RunRequested } from '@baton/shared'
 import { insertRuns, type NewRun } from '../db/runs.js'
 import { insertPendingTasks } from '../db/tasks.js'
 import { currentVersions } from '../db/workflows.js'
 import { validateParams } from '../definitions/params.js'
 import type { ApplyContext, RunRequestItem } from './apply-batch.js'
 import { findRunByKey } from '../db/runs.js'
+
+const AUTOMATIC = new Set(['cron', 'readiness', 'late_data', 'backfill'])
+
+/**
+ * Params of a run. A run a trigger started on its own (cron, readiness, backfill) has no caller
+ * to pass params, so when the params schema declares a property named after the partition kind
+ * (`date`, `hour`) or `partition`, and it is not given, it is filled with the run's partition.
+ */
+export function withPartitionParam(wf: CompiledWorkflow, request: RunRequested): Record<string, unknown> {
+  const params = { ...(request.params ?? {}) }
+  if (!request.partition || !AUTOMATIC.has(request.trigger ?? '')) return params
+  const props = ((wf.definition.params as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as Record<string, unknown>
+  for (const name of [wf.partitionKind, 'partition']) {
+    if (name in props && params[name] === undefined) params[name] = request.partition
+  }
+  return params
+}
 
 /**
  * Creates the runs requested in a batch, idempotently by (workflow, idempotency key): the same
@@ -29,7 +46,7 @@ export async function createRuns(
       continue
     }
     const wf = (await ctx.definitions.get(db, hash))!
-    const params = request.params ?? {}
+    const params = withPartitionParam(wf, request)
     const issues = validateParams(wf, params)
     if (request.partition !== undefined) {
       const p = parsePartition(wf.partitionKind, request.partition)

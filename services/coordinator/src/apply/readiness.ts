@@ -33,25 +33,27 @@ export async function applyLandings(db: Db, landings: readonly LandingItem[], ct
       rejected.set(ref, `unknown source '${landing.source}': no deployed workflow waits for or produces it`)
       continue
     }
+    // A landing feeds every waiting workflow whose partition kind it parses for; it is rejected
+    // only when it fits none of them (the reasons name each workflow).
     const waiters = []
-    let problem: string | undefined
+    const problems: string[] = []
     for (const e of entries.filter((x) => x.role === 'waits')) {
       const wf = await ctx.definitions.get(db, versions.get(e.workflow) ?? '')
       const when = wf?.definition.when
       if (!wf || !when) continue
       if (!landing.partition) {
-        problem = `partition is required: workflow '${wf.name}' waits for '${landing.source}' by ${wf.partitionKind}`
-        break
+        problems.push(`partition is required: workflow '${wf.name}' waits for '${landing.source}' by ${wf.partitionKind}`)
+        continue
       }
       const parsed = parsePartition(wf.partitionKind, landing.partition)
       if (!parsed.ok) {
-        problem = `partition "${landing.partition}" does not parse for workflow '${wf.name}' (${wf.partitionKind}): ${parsed.reason}`
-        break
+        problems.push(`partition "${landing.partition}" does not parse for workflow '${wf.name}' (${wf.partitionKind}): ${parsed.reason}`)
+        continue
       }
       waiters.push({ wf, when, partition: landing.partition })
     }
-    if (problem) {
-      rejected.set(ref, problem)
+    if (waiters.length === 0 && problems.length > 0) {
+      rejected.set(ref, problems.join('; '))
       continue
     }
     const landingId = await insertLanding(db, landing, ctx.now)

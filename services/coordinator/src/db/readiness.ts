@@ -59,3 +59,12 @@ export async function markReadinessStarted(db: Db, workflow: string, partition: 
 export async function runStatus(db: Db, runId: string): Promise<string | undefined> {
   return (await db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst())?.status
 }
+
+/** Registers that a partition is expected (a cron tick of a data-gated workflow), arming its deadline. */
+export async function expectPartition(db: Db, workflow: string, partition: string, at: Date, deadline: Date | null): Promise<void> {
+  await db
+    .insertInto('readiness')
+    .values({ workflow, partition, status: 'waiting', first_landed_at: at, deadline_at: deadline })
+    .onConflict((oc) => oc.columns(['workflow', 'partition']).doUpdateSet({ deadline_at: sql`COALESCE(readiness.deadline_at, excluded.deadline_at)` }))
+    .execute()
+}

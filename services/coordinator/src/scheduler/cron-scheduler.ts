@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
-import { fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, type Db, type Subjects } from '@baton/shared'
+import { fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, readinessDeadline, type Db, type Subjects } from '@baton/shared'
+import { currentVersions } from '../db/workflows.js'
+import { expectPartition } from '../db/readiness.js'
 import { applyInTransaction, type RunRequestItem } from '../apply/apply-batch.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
@@ -10,7 +12,9 @@ export const ON_TIME_GRACE_MS = 60_000
 const MAX_CATCHUP = 1000
 
 /**
- * Fires due cron schedules. The `schedules` row is the durable timer: locked with SKIP LOCKED
+ * Fires due cron schedules. A workflow that also waits for sources (`when`) gets no run from
+ * its ticks: a tick arms the partition's readiness and deadline instead (so a partition where
+ * nothing lands still raises readiness_missed), and the run starts once the data has landed. The `schedules` row is the durable timer: locked with SKIP LOCKED
  * (several coordinators share the work), its due ticks become run requests keyed
  * `cron:<scheduled time>` (the same tick twice is one run), and its next tick is written in the
  * same transaction as the runs. `catchup` decides what happens to ticks missed during
@@ -35,8 +39,17 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
       const policy = s.catchup as 'none' | 'latest' | 'all'
       const onTime = missed.filter((t) => now.getTime() - t.getTime() <= ON_TIME_GRACE_MS)
       const times = policy === 'none' ? onTime.slice(-1) : fireTimesToRun(policy, missed)
+      const wf = await definitions.get(trx, (await currentVersions(trx, [s.workflow])).get(s.workflow) ?? '')
       for (const t of times) {
         const partition = partitionFor(s.partition_kind as 'date' | 'hour' | 'key', t, previousFireTime(schedule, t), s.timezone)
+        const when = wf?.definition.when
+        if (wf && when) {
+          // Scheduled AND data-gated: the tick only arms the partition's readiness (and its
+          // deadline); the run starts when the sources have landed, keyed readiness:<partition>.
+          const deadline = when.expectBy ? readinessDeadline(when.expectBy, wf.partitionKind, partition, t, wf.timezone) : null
+          await expectPartition(trx, s.workflow, partition, t, deadline)
+          continue
+        }
         requests.push({
           ref: requests.length,
           request: { id: `cron.${s.workflow}.${t.toISOString()}`, workflow: s.workflow, partition, idempotencyKey: `cron:${t.toISOString()}`, trigger: 'cron' },
@@ -49,7 +62,8 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
         .where('workflow', '=', s.workflow)
         .execute()
     }
-    const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe: () => ({ subject: 'schedule', msgId: null, payload: '' }) })
+    const describe = (ref: number) => ({ subject: `schedule:${requests[ref]?.request.workflow}`, msgId: requests[ref]?.request.id ?? null, payload: JSON.stringify(requests[ref]?.request ?? {}) })
+    const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe })
     return { outbox: outcome.outbox, count: due.length }
   })
   await publisher.publish(outbox)
