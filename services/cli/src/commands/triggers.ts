@@ -15,7 +15,7 @@ import {
   type BackfillStatus,
   type SourceLanded,
 } from '@baton/shared'
-import { currentVersions, loadVersion, validateParams } from '@baton/coordinator'
+import { currentVersions, loadVersion, validateParams, withPartitionParam } from '@baton/coordinator'
 import { CliClient } from '../client.js'
 import { parseParams } from './runs.js'
 
@@ -196,7 +196,8 @@ export function registerTriggerCommands(program: Command): void {
         const range = partitionsInRange(wf.partitionKind, opts.from, opts.to, client.config.backfillMaxPartitions)
         if (!Array.isArray(range)) throw new ValidationError([{ path: '--from/--to', reason: range.error }])
         const params = parseParams(opts.param, wf.definition.params)
-        const issues = validateParams(wf, params)
+        // Each run gets its partition as a partition-named param: validate as the first run will.
+        const issues = validateParams(wf, withPartitionParam(wf, { id: '', workflow: target, params, partition: range[0]!, trigger: 'backfill' }))
         if (issues.length > 0) throw new ValidationError(issues)
         const request: BackfillRequested = { id: newId(), workflow: target, from: opts.from, to: opts.to, concurrency: opts.concurrency, rerun: opts.rerun as BackfillRequested['rerun'], params }
         await publishJson(await client.js(), client.subjects.backfillRequested, request.id, request)
