@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import {
   AbortNoticeSchema,
+  BackfillCancelRequestedSchema,
+  BackfillRequestedSchema,
+  ReadinessMissedSchema,
   RunCancelRequestedSchema,
   RunRequestedSchema,
   SourceLandedSchema,
@@ -52,6 +55,19 @@ const MESSAGES: readonly ProtocolMessage[] = [
     schema: RunCancelRequestedSchema,
   },
   {
+    name: 'backfill-requested',
+    title: 'BackfillRequested',
+    description:
+      'Subject <ns>.events.backfill.requested (stream <NS>_EVENTS), published by the CLI or any system: run a workflow once per partition from `from` to `to` (inclusive), at most `concurrency` at once. `id` is the backfill id: the same request twice is one backfill.',
+    schema: BackfillRequestedSchema,
+  },
+  {
+    name: 'backfill-cancel-requested',
+    title: 'BackfillCancelRequested',
+    description: 'Subject <ns>.events.backfill.cancel_requested (stream <NS>_EVENTS): cancel every queued or running run of a backfill; a finished backfill stays as it ended.',
+    schema: BackfillCancelRequestedSchema,
+  },
+  {
     name: 'task-command',
     title: 'TaskCommand',
     description: 'Subject <ns>.commands.<queue> (stream <NS>_COMMANDS, work-queue retention), published by the coordinator only: run one attempt of one task.',
@@ -70,6 +86,13 @@ const MESSAGES: readonly ProtocolMessage[] = [
     description:
       'Subject <ns>.control.abort (core NATS, not stored; best effort), published by the coordinator: a running attempt no longer counts and should stop. Every field a notice sets must match an attempt for it to apply.',
     schema: AbortNoticeSchema,
+  },
+  {
+    name: 'readiness-missed',
+    title: 'ReadinessMissed',
+    description:
+      'Subject <ns>.alerts.readiness_missed (stream <NS>_ALERTS, kept 30 days), published by the coordinator: the sources of a partition had not all landed by its `when.expectBy` deadline. Published once per workflow and partition (Nats-Msg-Id readiness_missed.<workflow>.<partition>).',
+    schema: ReadinessMissedSchema,
   },
 ]
 

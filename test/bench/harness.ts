@@ -1,67 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import {
-  compileWorkflow,
-  connectNats,
-  createDb,
-  decodeJson,
-  dropNamespaceSchema,
-  ensureConsumer,
-  ensureDatabase,
-  ensureStreams,
-  jetstreamClient,
-  loadConfig,
-  migrateToLatest,
-  newId,
-  publishJson,
-  subjectsFor,
-  type BatonConfig,
-  type Db,
-  type JetStreamClient,
-  type JetStreamManager,
-  type NatsConnection,
-  type Subjects,
-  type TaskCommand,
-} from '@baton/shared'
+import { compileWorkflow, decodeJson, ensureConsumer, newId, publishJson, type TaskCommand } from '@baton/shared'
+import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
 import { deployWorkflow } from '@baton/coordinator'
 
-/** A benchmark namespace with its connections. */
-export interface BenchEnv {
-  config: BatonConfig
-  subjects: Subjects
-  db: Db
-  nc: NatsConnection
-  js: JetStreamClient
-  jsm: JetStreamManager
-  close(): Promise<void>
-}
+/** A benchmark namespace: a test namespace plus the coordinators' consumer, made up front. */
+export type BenchEnv = TestNamespace
 
 /** Creates a fresh namespace for one benchmark. */
 export async function benchEnv(label: string): Promise<BenchEnv> {
-  const ns = `bench_${label}_${randomBytes(3).toString('hex')}`
-  const config = loadConfig(process.env, { namespace: ns, logLevel: 'warn' })
-  await ensureDatabase(config.databaseUrl)
-  await migrateToLatest(config.databaseUrl, ns)
-  const subjects = subjectsFor(ns)
-  const nc = await connectNats(config.natsUrl, `bench-${ns}`)
-  const jsm = await ensureStreams(nc, subjects)
-  await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events)
-  const db = createDb(config.databaseUrl, ns)
-  return {
-    config,
-    subjects,
-    db,
-    nc,
-    js: jetstreamClient(nc),
-    jsm,
-    async close() {
-      await db.destroy()
-      for (const s of [subjects.eventsStream, subjects.commandsStream, subjects.alertsStream]) await jsm.streams.delete(s).catch(() => {})
-      await nc.drain().catch(() => {})
-      await dropNamespaceSchema(config.databaseUrl, ns)
-    },
-  }
+  const env = await createTestNamespace(`bench_${label}`)
+  // Events published before a coordinator starts must wait for it.
+  await ensureConsumer(env.jsm, env.subjects.eventsStream, env.subjects.coordinatorConsumer, env.subjects.events)
+  return env
 }
 
 const BATON_BIN = fileURLToPath(new URL('../../services/cli/bin/baton.js', import.meta.url))

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
-import { startBaton, type BatonProcess } from '../support/processes.js'
+import { startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
 
 // Coordinators as real processes: SIGKILL mid-run, restart, and two coordinators sharing work.
 
@@ -11,9 +11,7 @@ let ns: TestNamespace
 const procs: BatonProcess[] = []
 
 function coordinator(): BatonProcess {
-  const p = startBaton(['coordinator'], ns.env)
-  procs.push(p)
-  return p
+  return startCoordinatorProcess(ns.env, procs)
 }
 
 before(async () => {

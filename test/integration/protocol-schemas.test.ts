@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url'
 import type { z } from 'zod'
 import {
   AbortNoticeSchema,
+  BackfillCancelRequestedSchema,
+  BackfillRequestedSchema,
+  ReadinessMissedSchema,
   RunCancelRequestedSchema,
   RunRequestedSchema,
   SourceLandedSchema,
@@ -27,6 +30,9 @@ const SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'task-command': TaskCommandSchema,
   'task-event': TaskEventSchema,
   'abort-notice': AbortNoticeSchema,
+  'backfill-requested': BackfillRequestedSchema,
+  'backfill-cancel-requested': BackfillCancelRequestedSchema,
+  'readiness-missed': ReadinessMissedSchema,
 }
 
 /** The JSON examples of docs/protocol.md, each marked `<!-- example: <name> -->` just above its block. */

@@ -4,7 +4,7 @@ import { getBackfillStatus, newId, publishJson } from '@baton/shared'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy } from '../support/runs.js'
-import { startBaton, type BatonProcess } from '../support/processes.js'
+import { startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
 
 // Backfills with real coordinator processes: bounded concurrency, SIGKILL in the middle,
 // idempotent re-runs, cancellation.
@@ -12,9 +12,7 @@ import { startBaton, type BatonProcess } from '../support/processes.js'
 let ns: TestNamespace
 const procs: BatonProcess[] = []
 function coordinator(): BatonProcess {
-  const p = startBaton(['coordinator'], ns.env)
-  procs.push(p)
-  return p
+  return startCoordinatorProcess(ns.env, procs)
 }
 
 before(async () => {

@@ -43,3 +43,10 @@ export async function runBaton(args: readonly string[], env: Record<string, stri
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)))
   return { code, stdout, stderr }
 }
+
+/** Starts `baton coordinator` in a namespace and remembers it in `into` (kill them all in `after`). */
+export function startCoordinatorProcess(env: Record<string, string>, into: BatonProcess[]): BatonProcess {
+  const p = startBaton(['coordinator'], env)
+  into.push(p)
+  return p
+}
