@@ -40,7 +40,7 @@ export interface CompiledWorkflow {
   readonly queues: readonly string[]
   /** How the workflow's partitions are named: `when.partition`, else `schedule.partition`, else `date`. */
   readonly partitionKind: 'date' | 'hour' | 'key'
-  /** Timezone of readiness deadlines and the schedule (`when.timezone`, else `schedule.timezone`, else UTC). */
+  /** Timezone of readiness `expectBy` times of day (`when.timezone`, else `schedule.timezone`, else UTC); cron ticks use `schedule.timezone`. */
   readonly timezone: string
 }
 

@@ -69,7 +69,7 @@ export const RunRequestedSchema = z.object({
   partition: Partition.optional(),
   params: JsonRecord.optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
-  /** What asked for it: `manual`, `api`, `cron`, `readiness`, `workflow`, `backfill`. */
+  /** What asked for it: `manual`, `api`, `cron`, `readiness` (also chained via `produces`), `late_data`, `backfill`. */
   trigger: z.string().max(50).optional(),
 })
 /** A run request. */

@@ -11,7 +11,7 @@ const AUTOMATIC = new Set(['cron', 'readiness', 'late_data', 'backfill'])
 /**
  * Params of a run. A run a trigger started on its own (cron, readiness, backfill) has no caller
  * to pass params, so when the params schema declares a property named after the partition kind
- * (`date`, `hour`) or `partition`, and it is not given, it is filled with the run's partition.
+ * (`date`, `hour`, `key`) or `partition`, and it is not given, it is filled with the run's partition.
  */
 export function withPartitionParam(wf: CompiledWorkflow, request: RunRequested): Record<string, unknown> {
   const params = { ...(request.params ?? {}) }

@@ -1,6 +1,6 @@
 import { parsePartition, readinessDeadline, type Db } from '@baton/shared'
 import { currentVersions } from '../db/workflows.js'
-import { insertLanding, markReadinessStarted, recordLandedSource, runStatus, workflowsBySource } from '../db/readiness.js'
+import { insertLanding, markReadinessRejected, markReadinessStarted, recordLandedSource, runStatus, workflowsBySource } from '../db/readiness.js'
 import type { ApplyContext, LandingItem, RunRequestItem } from './apply-batch.js'
 
 /** Refs of run requests derived from landings start here, apart from message refs. */
@@ -63,7 +63,7 @@ export async function applyLandings(db: Db, landings: readonly LandingItem[], ct
       const row = await recordLandedSource(db, wf.name, partition, landing.source, ctx.now, deadline)
       const complete = when.sourcesLanded.every((s) => row.landed.includes(s))
       const base = { id: `readiness.${wf.name}.${partition}.${landingId}`, workflow: wf.name, partition }
-      if (complete && (row.status === 'waiting' || row.status === 'missed')) {
+      if (complete && row.status !== 'started') {
         requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `readiness:${partition}`, trigger: 'readiness' }, readiness: { workflow: wf.name, partition } })
       } else if (row.status === 'started' && when.rerunOnLateData && row.run_id && (await runStatus(db, row.run_id)) === 'succeeded') {
         requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `late:${partition}:${landingId}`, trigger: 'late_data' }, readiness: { workflow: wf.name, partition } })
@@ -73,10 +73,16 @@ export async function applyLandings(db: Db, landings: readonly LandingItem[], ct
   return requests
 }
 
-/** Records which run each readiness request started, so late data can find it. */
+/**
+ * Records which run each readiness request started, so late data can find it. A request the
+ * run creation rejected (its reason is dead-lettered) leaves the partition `rejected`, so no
+ * deadline alert claims that sources are missing.
+ */
 export async function linkReadinessRuns(db: Db, derived: readonly object[], runIds: ReadonlyMap<number, string>): Promise<void> {
   for (const d of derived as ReadinessRequest[]) {
-    const runId = d.readiness ? runIds.get(d.ref) : undefined
-    if (d.readiness && runId) await markReadinessStarted(db, d.readiness.workflow, d.readiness.partition, runId)
+    if (!d.readiness) continue
+    const runId = runIds.get(d.ref)
+    if (runId) await markReadinessStarted(db, d.readiness.workflow, d.readiness.partition, runId)
+    else await markReadinessRejected(db, d.readiness.workflow, d.readiness.partition)
   }
 }

@@ -68,3 +68,8 @@ export async function expectPartition(db: Db, workflow: string, partition: strin
     .onConflict((oc) => oc.columns(['workflow', 'partition']).doUpdateSet({ deadline_at: sql`COALESCE(readiness.deadline_at, excluded.deadline_at)` }))
     .execute()
 }
+
+/** Marks a partition whose run request was rejected (only while it has no run). */
+export async function markReadinessRejected(db: Db, workflow: string, partition: string): Promise<void> {
+  await db.updateTable('readiness').set({ status: 'rejected', updated_at: new Date() }).where('workflow', '=', workflow).where('partition', '=', partition).where('run_id', 'is', null).execute()
+}
