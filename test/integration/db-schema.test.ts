@@ -21,7 +21,9 @@ const columns = {
   source_landings: { id: true, event_id: true, source: true, partition: true, uri: true, landed_at: true, meta: true, received_at: true },
   readiness: { workflow: true, partition: true, landed: true, status: true, first_landed_at: true, deadline_at: true, run_id: true, updated_at: true },
   backfills: { id: true, workflow: true, from_partition: true, to_partition: true, concurrency: true, rerun: true, partitions: true, skipped: true, cancel_reason: true, created_at: true },
-  alerts: { id: true, kind: true, workflow: true, partition: true, run_id: true, details: true, created_at: true },
+  alerts: { id: true, kind: true, workflow: true, partition: true, run_id: true, details: true, created_at: true, cause_key: true, owner: true, status: true, count: true, last_at: true, resolved_at: true },
+  alert_deliveries: { id: true, alert_id: true, channel: true, action: true, attempts: true, next_attempt_at: true, delivered_at: true, last_error: true, created_at: true },
+  queue_watch: { queue: true, unattended_at: true, alerted: true },
   task_states: {
     run_id: true, task_id: true, status: true, attempt: true, queue: true, n_upstream: true, n_done: true, n_succeeded: true, n_failed: true,
     n_skipped: true, output: true, error: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, updated_at: true,

@@ -2,11 +2,13 @@ import pg from 'pg'
 import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvider } from 'kysely'
 import * as m0001 from './migrations/0001_initial.js'
 import * as m0002 from './migrations/0002_triggers.js'
+import * as m0003 from './migrations/0003_alert_delivery.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_triggers': m0002,
+  '0003_alert_delivery': m0003,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -200,6 +200,33 @@ export interface AlertsTable {
   run_id: string | null
   details: Json
   created_at: GeneratedTimestamp
+  /** What the alert is about; repeats of a firing cause fold into it (count). */
+  cause_key: string | null
+  owner: string | null
+  status: Generated<string>
+  count: Generated<number>
+  last_at: GeneratedTimestamp
+  resolved_at: Timestamp | null
+}
+
+/** One notification of an alert to one channel (trigger or resolve), retried until delivered. */
+export interface AlertDeliveriesTable {
+  id: Generated<number>
+  alert_id: number
+  channel: string
+  action: string
+  attempts: Generated<number>
+  next_attempt_at: GeneratedTimestamp
+  delivered_at: Timestamp | null
+  last_error: string | null
+  created_at: GeneratedTimestamp
+}
+
+/** Queues seen with work waiting and no worker polling. */
+export interface QueueWatchTable {
+  queue: string
+  unattended_at: Timestamp | null
+  alerted: Generated<boolean>
 }
 
 /** The whole database of one namespace. */
@@ -210,6 +237,8 @@ export interface Database {
   readiness: ReadinessTable
   backfills: BackfillsTable
   alerts: AlertsTable
+  alert_deliveries: AlertDeliveriesTable
+  queue_watch: QueueWatchTable
   workflow_versions: WorkflowVersionsTable
   workflows: WorkflowsTable
   runs: RunsTable
