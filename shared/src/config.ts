@@ -16,6 +16,32 @@ export interface BatonConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
   /** Most partitions one backfill may span. */
   readonly backfillMaxPartitions: number
+  /** Most bytes of task log records kept per attempt (`BATON_TASK_LOG_MAX_BYTES`); 0 captures none. */
+  readonly taskLogMaxBytes: number
+  /** Path of the alert routing file (owners → channels); alerts are only recorded without it. */
+  readonly alertRoutesPath?: string
+  /** Link to a run in alerts, with `{runId}` (e.g. `https://baton.example.com/runs/{runId}`). */
+  readonly runUrl?: string
+  /** Repeats of a firing cause within this many ms fold into it with a count. */
+  readonly alertRepeatWindowMs: number
+  /** A queue with work waiting and no worker polling for this many ms raises an alert. */
+  readonly queueUnattendedAfterMs: number
+  /**
+   * Trace export over OTLP/HTTP, present when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (and neither `OTEL_SDK_DISABLED=true` nor
+   * `OTEL_TRACES_EXPORTER=none`); tracing is off without it. The exporter itself reads the
+   * endpoint, headers, timeout and `OTEL_BSP_*`/`OTEL_TRACES_SAMPLER*` variables as the SDK does.
+   */
+  readonly otlpTraces?: { readonly protocol: 'http/protobuf' | 'http/json' }
+  /** Link to a run's trace, with `{traceId}` (e.g. `http://jaeger:16686/trace/{traceId}`). */
+  readonly traceUrl?: string
+  /**
+   * Port of the Prometheus `/metrics` endpoint (`BATON_METRICS_PORT`); 0 (the library default)
+   * serves none. `baton coordinator` and `baton dev` default it to 9464, `baton worker` to 9465.
+   */
+  readonly metricsPort: number
+  /** Address the metrics endpoint listens on (`BATON_METRICS_HOST`, default 127.0.0.1; pods need 0.0.0.0). */
+  readonly metricsHost: string
 }
 
 const ConfigSchema = z.object({
@@ -27,10 +53,33 @@ const ConfigSchema = z.object({
     .default('baton'),
   BATON_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   BATON_BACKFILL_MAX_PARTITIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  BATON_TASK_LOG_MAX_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+  BATON_ALERT_ROUTES: z.string().min(1).optional(),
+  BATON_RUN_URL: z.string().min(1).optional(),
+  BATON_ALERT_REPEAT_WINDOW_MS: z.coerce.number().int().min(0).default(3_600_000),
+  BATON_QUEUE_UNATTENDED_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
+  BATON_TRACE_URL: z.string().includes('{traceId}', { message: 'must contain {traceId}' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.string().optional(),
+  // Unset (or empty) stays undefined, so a command can tell "unset" from an explicit 0 (off).
+  BATON_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  OTEL_SDK_DISABLED: z.string().optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
 })
 
-/** Reads and validates the configuration; a bad variable is a ValidationError naming it. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<BatonConfig> = {}): BatonConfig {
+/**
+ * Reads and validates the configuration; a bad variable is a ValidationError naming it.
+ * `defaults` stand in for variables the environment leaves unset (a command's own defaults,
+ * such as the metrics port of `baton coordinator`); `overrides` win over everything.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<BatonConfig> = {},
+  defaults: Partial<Pick<BatonConfig, 'metricsPort'>> = {},
+): BatonConfig {
   const parsed = ConfigSchema.safeParse(env)
   if (!parsed.success) {
     throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), reason: i.message })), { code: 'CONFIG_INVALID' })
@@ -42,6 +91,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     namespace: c.BATON_NAMESPACE,
     logLevel: c.BATON_LOG_LEVEL,
     backfillMaxPartitions: c.BATON_BACKFILL_MAX_PARTITIONS,
+    taskLogMaxBytes: c.BATON_TASK_LOG_MAX_BYTES,
+    ...(c.BATON_ALERT_ROUTES ? { alertRoutesPath: c.BATON_ALERT_ROUTES } : {}),
+    ...(c.BATON_RUN_URL ? { runUrl: c.BATON_RUN_URL } : {}),
+    alertRepeatWindowMs: c.BATON_ALERT_REPEAT_WINDOW_MS,
+    queueUnattendedAfterMs: c.BATON_QUEUE_UNATTENDED_AFTER_MS,
+    ...otlpTraces(c),
+    ...(c.BATON_TRACE_URL ? { traceUrl: c.BATON_TRACE_URL } : {}),
+    metricsPort: c.BATON_METRICS_PORT ?? defaults.metricsPort ?? 0,
+    metricsHost: c.BATON_METRICS_HOST,
     ...overrides,
   })
+}
+
+/**
+ * Trace export as the environment asks for it (the OTel SDK's own switches included). The
+ * protocol is checked only when export is on: OTLP/gRPC is not supported, and sending HTTP to
+ * a gRPC port would lose every span silently.
+ */
+function otlpTraces(c: z.infer<typeof ConfigSchema>): Pick<BatonConfig, 'otlpTraces'> {
+  if (c.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return {}
+  if (c.OTEL_TRACES_EXPORTER?.split(',').map((e) => e.trim().toLowerCase()).includes('none')) return {}
+  if (!c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() && !c.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()) return {}
+  const [name, value] = c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL]
+    : ['OTEL_EXPORTER_OTLP_PROTOCOL', c.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf']
+  const protocol = value.trim()
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ValidationError([{ path: name, reason: `must be http/protobuf or http/json (OTLP/gRPC is not supported), got "${value}"` }], { code: 'CONFIG_INVALID' })
+  }
+  return { otlpTraces: { protocol } }
 }

@@ -61,7 +61,7 @@ export async function createTestNamespace(label: string): Promise<TestNamespace>
     env,
     async close() {
       await db.destroy()
-      for (const s of [subjects.eventsStream, subjects.commandsStream, subjects.alertsStream]) await jsm.streams.delete(s).catch(() => {})
+      for (const s of [subjects.eventsStream, subjects.commandsStream, subjects.alertsStream, subjects.logsStream]) await jsm.streams.delete(s).catch(() => {})
       await nc.drain().catch(() => {})
       if (!process.env.BATON_KEEP_TEST_DATA) await dropNamespaceSchema(config.databaseUrl, ns)
     },

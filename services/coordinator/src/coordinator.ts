@@ -22,6 +22,9 @@ import { fireDueTimers } from './timers/timer-poller.js'
 import { fireDueSchedules } from './scheduler/cron-scheduler.js'
 import { admitQueuedRuns } from './scheduler/run-admission.js'
 import { raiseMissedReadiness } from './scheduler/readiness-deadlines.js'
+import { loadAlertRoutes } from './alerts/alert-routes.js'
+import { deliverAlerts } from './alerts/alert-delivery.js'
+import { watchQueues } from './alerts/queue-watch.js'
 
 /** Options of `startCoordinator`. */
 export interface CoordinatorOptions {
@@ -35,6 +38,10 @@ export interface CoordinatorOptions {
   readonly timerIntervalMs?: number
   /** How often cron schedules and readiness deadlines are checked (default 500 ms). */
   readonly scheduleIntervalMs?: number
+  /** How often due alert deliveries are sent (default 1 s). */
+  readonly alertIntervalMs?: number
+  /** How often queues are checked for work with no worker polling (default 5 s). */
+  readonly queueWatchIntervalMs?: number
   /** How often queued runs of concurrency groups are admitted (default 200 ms). */
   readonly admissionIntervalMs?: number
   /** Age after which an unpublished outbox row is re-published by the relay (default 2 s). */
@@ -69,17 +76,22 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const definitions = new DefinitionCache()
   const publisher = new OutboxPublisher(db, nc, js, log)
 
+  const alerting = { routes: loadAlertRoutes(config.alertRoutesPath), repeatWindowMs: config.alertRepeatWindowMs }
+  const links = { ...(config.runUrl ? { runUrl: config.runUrl } : {}), ...((config as { traceUrl?: string }).traceUrl ? { traceUrl: (config as { traceUrl?: string }).traceUrl! } : {}) }
+
   let relayedOnce = 0
-  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, backfillMaxPartitions: config.backfillMaxPartitions, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
+  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, alerting, backfillMaxPartitions: config.backfillMaxPartitions, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
   const jobs = [
-    new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher), log),
+    new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting), log),
     // At start-up everything left in the outbox is relayed at once (a crash between commit and
     // publish); after that only rows no live path confirmed within relayAfterMs.
     new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(relayedOnce++ === 0 ? 0 : (options.relayAfterMs ?? 2000))) >= 500, log),
     new PeriodicJob('outbox-cleanup', 100, () => publisher.flush(), log),
     new PeriodicJob('schedules', options.scheduleIntervalMs ?? 500, () => fireDueSchedules(db, definitions, subjects, publisher), log),
     new PeriodicJob('admission', options.admissionIntervalMs ?? 200, () => admitQueuedRuns(db, definitions, subjects, publisher), log),
-    new PeriodicJob('readiness-deadlines', options.scheduleIntervalMs ?? 500, () => raiseMissedReadiness(db, subjects, publisher), log),
+    new PeriodicJob('readiness-deadlines', options.scheduleIntervalMs ?? 500, () => raiseMissedReadiness(db, subjects, publisher, new Date(), alerting), log),
+    new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log), log),
+    new PeriodicJob('queue-watch', options.queueWatchIntervalMs ?? 5000, () => watchQueues(db, jsm, subjects, alerting, config.queueUnattendedAfterMs), log),
   ]
   await consumer.start()
   for (const j of jobs) j.start()

@@ -9,6 +9,9 @@ import { resolveExecutor, type ExecutorSource } from './runners/executor.js'
 import { createTaskContext } from './task-context.js'
 import { toTaskError } from './task-failure.js'
 import { startTaskSpan, traceIdOf, traceparentOf } from './task-span.js'
+import type { TaskLogSink } from './task-logs/attempt-task-log.js'
+import { createCapturingLogger } from './task-logs/capturing-logger.js'
+import type { TaskLogPublisher } from './task-logs/task-log-publisher.js'
 import { countAttempt } from './worker-metrics.js'
 
 /**
@@ -18,6 +21,11 @@ import { countAttempt } from './worker-metrics.js'
 const STARTED_GIVE_UP_MS = 10_000
 /** Redelivery delay of a command whose `started` could not be published. */
 const NAK_DELAY_MS = 1000
+/**
+ * How long a result waits for the attempt's task log to be stored, so `baton logs` after the
+ * run finished shows everything; past it (NATS struggling) the result goes first.
+ */
+const TASK_LOG_FLUSH_MS = 5000
 
 /** What the attempt runner needs from its worker. */
 export interface AttemptRunnerDeps {
@@ -25,6 +33,8 @@ export interface AttemptRunnerDeps {
   readonly workerId: string
   readonly logger: Logger
   readonly publisher: TaskEventPublisher
+  /** Captures each attempt's ctx.log and runner output into `<NS>_LOGS`. */
+  readonly taskLogs: TaskLogPublisher
   readonly inFlight: InFlightAttempts
   readonly executors: ExecutorSource
   /** Handlers still running after their attempt was aborted; shutdown waits for them (bounded). */
@@ -77,6 +87,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
   }
   // Registered before `started` so an abort notice racing with the start is not missed.
   deps.inFlight.add(entry)
+  let taskLog: TaskLogSink | undefined
   try {
     if (!(await deps.publisher.publish(event('started'), traceparent, { giveUpAfterMs: STARTED_GIVE_UP_MS }))) {
       settle(msg, 'nak', log)
@@ -85,6 +96,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     }
     settle(msg, 'ack', log)
     log.debug('attempt started')
+    taskLog = deps.taskLogs.open(command, traceparent)
 
     const heartbeats = createHeartbeatSender({
       intervalMs: command.task.heartbeatMs / 3,
@@ -92,7 +104,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     })
     const ctx = createTaskContext(command, {
       signal: controller.signal,
-      log,
+      log: createCapturingLogger(log, taskLog),
       span,
       heartbeat: (details) => heartbeats.beat(details),
       workerId: deps.workerId,
@@ -107,7 +119,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       // An attempt aborted before it could start never reaches its handler.
       const running = controller.signal.aborted
         ? Promise.reject(controller.signal.reason as Error)
-        : context.with(trace.setSpan(context.active(), span), () => executor(ctx))
+        : context.with(trace.setSpan(context.active(), span), () => executor(ctx, taskLog))
       const finished = running.then(
         (r): Outcome => {
           try {
@@ -146,12 +158,15 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       outcome.type === 'succeeded'
         ? event('succeeded', { output: outcome.output, ...(outcome.details ? { details: outcome.details } : {}) })
         : event('failed', { error: outcome.error, ...(outcome.details ? { details: outcome.details } : {}) })
+    if (!(await taskLog.flush(TASK_LOG_FLUSH_MS))) log.warn('task log not fully stored before the result; the rest follows when NATS takes it')
     await deps.publisher.publish(result, traceparent)
     countAttempt(deps.queue, outcome.type, outcome.type === 'failed' ? outcome.error.kind : undefined)
   } catch (e) {
     // Only a bug gets here (publish and settle never throw); keep the worker alive.
     log.error({ err: toError(e) }, 'attempt runner failed unexpectedly')
   } finally {
+    // A handler still running after an abort writes nowhere from here on.
+    taskLog?.close()
     deps.inFlight.delete(entry)
     span.end()
   }

@@ -8,6 +8,7 @@ import { ConcurrencyLimit } from './concurrency-limit.js'
 import { decodeCommand } from './decode-command.js'
 import { InFlightAttempts } from './in-flight-attempts.js'
 import { createTaskEventPublisher } from './result-publisher.js'
+import { createTaskLogPublisher } from './task-logs/task-log-publisher.js'
 import { KILL_AFTER_MS } from './runners/sh-runner.js'
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.js'
 import { countInvalidCommand } from './worker-metrics.js'
@@ -18,6 +19,8 @@ const COMMAND_ACK_WAIT_MS = 30_000
 const RESULT_FLUSH_MS = 10_000
 /** How long shutdown waits for aborted handlers to settle: long enough for a shell group's SIGKILL. */
 const HANDLER_SETTLE_MS = KILL_AFTER_MS + 1000
+/** At shutdown, how long task log batches still being published get before they are dropped. */
+const TASK_LOG_CLOSE_MS = 5000
 
 /** A running worker of one queue. */
 export interface Worker {
@@ -52,11 +55,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const lingering = new Set<Promise<void>>()
   const js = jetstreamClient(nc)
   const publisher = createTaskEventPublisher({ nc, js, subjects, logger: log })
+  const taskLogs = createTaskLogPublisher({ nc, js, subjects, logger: log, queue: o.queue, workerId: o.workerId, maxBytes: o.config.taskLogMaxBytes })
   const deps: AttemptRunnerDeps = {
     queue: o.queue,
     workerId: o.workerId,
     logger: log,
     publisher,
+    taskLogs,
     inFlight,
     executors: { handlers: o.handlers, runners: o.runners, queue: o.queue, workerId: o.workerId },
     lingering,
@@ -121,6 +126,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         await inFlight.whenEmpty()
       }
       if (lingering.size > 0) await waitAtMost(Promise.all(lingering), HANDLER_SETTLE_MS)
+      await taskLogs.close(TASK_LOG_CLOSE_MS)
       publisher.close()
       abortListener.close()
       if (ownsConnection) await nc.drain()

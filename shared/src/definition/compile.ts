@@ -129,6 +129,7 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
     if (t.run && t.handler) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
   }
   if (def.when?.expectBy !== undefined) issues.push(...validateExpectBy(def.when.expectBy))
+  if (def.sla) issues.push(...validateExpectBy(def.sla.finishBy, 'sla.finishBy'))
   if (def.when?.timezone !== undefined) issues.push(...validateSchedule({ cron: '0 0 * * *', timezone: def.when.timezone }, 'when'))
   if (def.schedule) issues.push(...validateSchedule(def.schedule))
   if (issues.length === 0) {

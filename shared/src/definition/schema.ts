@@ -95,6 +95,8 @@ export const WorkflowDefinitionSchema = z.strictObject({
   /** JSON Schema of the run params (the TS DSL converts its zod schema to this). */
   params: z.record(z.string(), z.unknown()).optional(),
   produces: z.array(z.string().min(1)).default([]),
+  /** The run must finish by a time of day (after its partition ends, in the workflow's timezone) or within a duration of its creation. */
+  sla: z.strictObject({ finishBy: z.string().min(1) }).optional(),
   defaults: z
     .strictObject({ queue: z.string().optional(), retry: RetryPolicySchema.optional(), timeout: TimeoutSchema.optional(), owner: z.string().optional() })
     .optional(),

@@ -14,6 +14,7 @@ import {
 } from '@nats-io/jetstream'
 import { UnavailableError } from '../errors.js'
 import type { Subjects } from './subjects.js'
+import { taskLogStreamConfig } from './task-log-stream.js'
 
 export type { NatsConnection } from '@nats-io/transport-node'
 export type { JetStreamClient, JetStreamManager, JsMsg, PubAck } from '@nats-io/jetstream'
@@ -124,6 +125,7 @@ export async function ensureStreams(nc: NatsConnection, s: Subjects): Promise<Je
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_msg_size: 1024 * 1024,
   })
+  await ensureStream(jsm, taskLogStreamConfig(s))
   return jsm
 }
 

@@ -19,6 +19,10 @@ export interface Subjects {
   readonly alertsStream: string
   readonly alerts: string
   alert(kind: string): string
+  /** Task log stream and subjects (`<ns>.logs.<runId>.<taskId>.<attempt>`): one attempt's captured log batches. */
+  readonly logsStream: string
+  readonly logs: string
+  log(runId: string, taskId: string, attempt: number): string
   /** Durable consumer shared by every coordinator of the namespace. */
   readonly coordinatorConsumer: string
   /** Durable consumer shared by every worker of one queue. */
@@ -49,6 +53,9 @@ export function subjectsFor(ns: string): Subjects {
     alertsStream: `${NS}_ALERTS`,
     alerts: `${ns}.alerts.>`,
     alert: (kind: string) => `${ns}.alerts.${token(kind)}`,
+    logsStream: `${NS}_LOGS`,
+    logs: `${ns}.logs.>`,
+    log: (runId: string, taskId: string, attempt: number) => `${ns}.logs.${runId}.${token(taskId)}.${attempt}`,
     coordinatorConsumer: 'coordinator',
     workerConsumer: (queue: string) => `worker_${token(queue)}`,
   })

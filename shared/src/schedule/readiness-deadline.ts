@@ -11,7 +11,7 @@ export function validateExpectBy(expectBy: string, path = 'when.expectBy'): Vali
     parseDuration(expectBy, path)
     return []
   } catch {
-    return [{ path, reason: `invalid expectBy "${expectBy}": expected a time of day like "07:00" or a duration like "2h"` }]
+    return [{ path, reason: `invalid time "${expectBy}": expected a time of day like "07:00" or a duration like "2h"` }]
   }
 }
 

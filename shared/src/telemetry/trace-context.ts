@@ -12,6 +12,23 @@ export function traceIdForRun(runId: string): string {
   return createHash('sha256').update(runId).digest('hex').slice(0, 32)
 }
 
+/**
+ * The span id of a run's root span, derived from the run id so the coordinator that finishes
+ * the run can emit it (hours after it started) without having kept anything in memory.
+ */
+export function runSpanId(runId: string): string {
+  return createHash('sha256').update(`run:${runId}`).digest('hex').slice(0, 16)
+}
+
+/**
+ * The span id of one attempt of a task, derived from its identity: the coordinator puts it in
+ * the command's `traceparent` (so the worker's span is its child) and emits the attempt span
+ * with this id when the attempt ends.
+ */
+export function attemptSpanId(runId: string, taskId: string, attempt: number): string {
+  return createHash('sha256').update(`${runId}/${taskId}/${attempt}`).digest('hex').slice(0, 16)
+}
+
 /** A fresh span id (16 hex chars). */
 export function newSpanId(): string {
   return randomBytes(8).toString('hex')

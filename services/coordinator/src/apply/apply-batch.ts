@@ -21,10 +21,15 @@ import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js
 import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
-import type { MachineEvent, TimerKind } from '../lifecycle/types.js'
+import { TimerKind, type MachineEvent } from '../lifecycle/types.js'
+import { alertCausesOf, succeededInBatch } from '../alerts/batch-alerts.js'
+import { raiseAlerts, resolveAlerts } from '../alerts/alert-store.js'
+import type { AlertRoutes } from '../alerts/alert-routes.js'
+import { slaMissedCause, slaTimersFor } from '../alerts/sla.js'
 import { buildCommand } from './commands.js'
 import { createRuns } from './create-runs.js'
 import { RunWork } from './run-work.js'
+import { endedWork, type EndedWork } from './ended-work.js'
 
 /** An event for an existing run. `ref` ties results back to the source message. */
 export interface RunEventItem {
@@ -88,6 +93,8 @@ export interface BatchOutcome {
   readonly transitions: number
   /** Runs created by requests, by ref (existing run ids for duplicates). */
   readonly runIds: ReadonlyMap<number, string>
+  /** The attempts and runs this batch ended (computed on demand: only tracing asks). */
+  readonly ended: () => EndedWork
 }
 
 /** What applyBatch needs besides the database. */
@@ -95,6 +102,8 @@ export interface ApplyContext {
   readonly definitions: DefinitionCache
   readonly subjects: Subjects
   readonly now: Date
+  /** Alert routing; without it the batch raises no alerts (tools and tests). */
+  readonly alerting?: { readonly routes: AlertRoutes; readonly repeatWindowMs: number }
   /** Most partitions one backfill may span (BATON_BACKFILL_MAX_PARTITIONS). */
   readonly backfillMaxPartitions?: number
   /** Subject and payload of rejected inputs, for the dead-letter table. */
@@ -147,9 +156,14 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     else wave.push({ work, event: e.event, eventId: e.eventId, external: true })
   }
   const claimed = await claimTimers(trx, timerItems.map((t) => t.timerId), now)
+  const slaMissed: RunWork[] = []
   for (const t of timerItems) {
     const work = works.get(t.runId)
     if (!claimed.has(t.timerId) || !work) continue
+    if (t.kind === TimerKind.sla) {
+      if (work.view.status !== 'succeeded') slaMissed.push(work)
+      continue
+    }
     wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt }, eventId: null, external: false })
   }
 
@@ -206,6 +220,19 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
   }
 
+  const alerting = ctx.alerting
+  if (alerting) {
+    const causes = [...works.values()].flatMap(alertCausesOf)
+    for (const w of slaMissed) causes.push(slaMissedCause(w, now))
+    await raiseAlerts(trx, causes, alerting.routes, alerting.repeatWindowMs, now)
+  }
+  for (const w of works.values()) {
+    if (!succeededInBatch(w)) continue
+    if (alerting) await resolveAlerts(trx, w.view.workflow, w.view.partition, w.view.id, now)
+    if (w.workflow.definition.sla) w.timers.set('sla||0', { key: { kind: TimerKind.sla, taskId: '', attempt: 0 }, fireAt: null })
+  }
+  const slaTimers = await slaTimersFor(trx, created.created, ctx)
+
   const all = [...works.values()]
   const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
   // Requests derived inside the transaction (readiness, backfills) have no source message:
@@ -224,12 +251,12 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
       appendHistoryStatement(all.flatMap((w) => w.history)),
       deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
-      upsertTimersStatement(timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null)),
+      upsertTimersStatement([...timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null), ...slaTimers]),
       insertDeadLettersStatement(letters),
     ],
     insertOutboxStatement(outbox),
   )
   const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
   const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
-  return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds }
+  return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds, ended: () => endedWork(all) }
 }

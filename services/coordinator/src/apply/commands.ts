@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import { traceparentFor, type Subjects, type TaskCommand } from '@baton/shared'
+import { attemptSpanId, traceparentFor, type Subjects, type TaskCommand } from '@baton/shared'
 import type { OutboxMessage } from '../db/outbox.js'
 import type { RunWork } from './run-work.js'
 
@@ -9,11 +8,6 @@ import type { RunWork } from './run-work.js'
  */
 export function commandId(runId: string, taskId: string, attempt: number): string {
   return `${runId}.${taskId}.${attempt}`
-}
-
-/** Span id of an attempt, derived from its identity so every process can name it. */
-export function attemptSpanId(runId: string, taskId: string, attempt: number): string {
-  return createHash('sha256').update(`${runId}/${taskId}/${attempt}`).digest('hex').slice(0, 16)
 }
 
 /** Builds the outbox message of a task command. `inputs` are the upstream outputs by task id. */

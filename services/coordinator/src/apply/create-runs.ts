@@ -34,9 +34,9 @@ export async function createRuns(
   requests: readonly RunRequestItem[],
   ctx: ApplyContext,
   rejected: Map<number, string>,
-): Promise<{ started: string[]; runIds: Map<number, string> }> {
+): Promise<{ started: string[]; runIds: Map<number, string>; created: NewRun[] }> {
   const runIds = new Map<number, string>()
-  if (requests.length === 0) return { started: [], runIds }
+  if (requests.length === 0) return { started: [], runIds, created: [] }
   const versions = await currentVersions(db, [...new Set(requests.map((r) => r.request.workflow))])
   const byKey = new Map<string, { run: NewRun; refs: number[] }>()
   for (const { ref, request, options } of requests) {
@@ -99,5 +99,5 @@ export async function createRuns(
   await insertPendingTasks(db, taskRows)
   // Grouped runs wait `queued` for the admission job; the others start in this transaction.
   const grouped = new Set(entries.filter((e) => e.run.concurrencyKey !== null).map((e) => e.run.id))
-  return { started: [...inserted].filter((id) => !grouped.has(id)), runIds }
+  return { started: [...inserted].filter((id) => !grouped.has(id)), runIds, created: entries.map((e) => e.run).filter((r) => inserted.has(r.id)) }
 }

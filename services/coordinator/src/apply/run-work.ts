@@ -1,6 +1,6 @@
-import type { CompiledWorkflow, RunRow, RunStatus, TaskError } from '@baton/shared'
+import type { CompiledWorkflow, RunRow, RunStatus, TaskError, TaskStatus } from '@baton/shared'
 import type { HistoryEntry } from '../db/history.js'
-import type { TaskRowUpdate } from '../db/tasks.js'
+import type { StoredTaskTimes, TaskRowUpdate } from '../db/tasks.js'
 import type { RunUpdate } from '../db/runs.js'
 import type { AttemptWrite, Decision, MachineState, RunView, TaskView, TimerKey } from '../lifecycle/types.js'
 
@@ -11,6 +11,22 @@ interface TaskWork extends TaskView {
   queuedAt?: Date
   startedAt?: Date
   finishedAt?: Date
+  /** queued_at/started_at as loaded, before this batch. */
+  stored?: StoredTaskTimes
+}
+
+/** A task status change made in a batch, with what the shell's metrics need to know about it. */
+export interface TaskTransition {
+  readonly taskId: string
+  readonly attempt: number
+  readonly from: TaskStatus
+  readonly to: TaskStatus
+  readonly at: Date
+  /** When the attempt was queued and started (this batch or before), if known. */
+  readonly queuedAt: Date | null
+  readonly startedAt: Date | null
+  /** The error's kind, when the change records one. */
+  readonly errorKind?: string
 }
 
 /**
@@ -27,7 +43,10 @@ export class RunWork {
   readonly dirtyTasks = new Set<string>()
   readonly history: HistoryEntry[] = []
   readonly attempts: (AttemptWrite & { runId: string })[] = []
-  readonly dispatch: { taskId: string; attempt: number }[] = []
+  /** Tasks to dispatch, with the id of the external event that caused it (null: a timer, a start). */
+  readonly dispatch: { taskId: string; attempt: number; eventId: string | null }[] = []
+  /** Task status changes, in order. */
+  readonly taskTransitions: TaskTransition[] = []
   readonly aborts: Decision['aborts'][number][] = []
   /** Net timer effect, by key: a fire time to set, or null to delete. */
   readonly timers = new Map<string, { key: TimerKey; fireAt: Date | null }>()
@@ -72,6 +91,16 @@ export class RunWork {
       if (c.set.status !== undefined && c.set.status !== c.from) {
         this.transitions++
         this.history.push({ runId: this.view.id, taskId: c.taskId, attempt: next.attempt, kind: 'transition', from: c.from, to: c.set.status, eventId, reason: c.reason ?? null, at: now })
+        this.taskTransitions.push({
+          taskId: c.taskId,
+          attempt: prev.attempt,
+          from: c.from,
+          to: c.set.status,
+          at: now,
+          queuedAt: prev.queuedAt ?? prev.stored?.queuedAt ?? null,
+          startedAt: prev.startedAt ?? prev.stored?.startedAt ?? null,
+          ...(c.set.error ? { errorKind: c.set.error.kind } : {}),
+        })
       }
     }
     if (d.runChange) {
@@ -85,7 +114,7 @@ export class RunWork {
       }
     }
     for (const a of d.attempts) this.attempts.push({ ...a, runId: this.view.id })
-    this.dispatch.push(...d.dispatch)
+    for (const x of d.dispatch) this.dispatch.push({ ...x, eventId })
     this.aborts.push(...d.aborts)
     for (const t of d.clearTimers) this.timers.set(`${t.kind}|${t.taskId}|${t.attempt}`, { key: t, fireAt: null })
     for (const t of d.setTimers) this.timers.set(`${t.kind}|${t.taskId}|${t.attempt}`, { key: t, fireAt: t.fireAt })
@@ -111,7 +140,7 @@ export class RunWork {
   }
 
   /** Dispatches still valid at the end of the batch (a task queued then cancelled is not sent). */
-  liveDispatches(): { taskId: string; attempt: number }[] {
+  liveDispatches(): { taskId: string; attempt: number; eventId: string | null }[] {
     return this.dispatch.filter((d) => {
       const t = this.tasks.get(d.taskId)
       return t !== undefined && t.attempt === d.attempt && t.status === 'queued'

@@ -25,6 +25,8 @@ export interface EventConsumerDeps {
   readonly batchMax?: number
   /** Most partitions one backfill may span. */
   readonly backfillMaxPartitions?: number
+  /** Alert routing for failures seen in batches. */
+  readonly alerting?: ApplyContext['alerting']
   /** Called after each committed batch (metrics, benchmarks). */
   readonly onBatch?: (info: { messages: number; transitions: number }) => void
 }
@@ -145,6 +147,7 @@ export class EventConsumer {
       subjects: this.deps.subjects,
       now: new Date(),
       ...(this.deps.backfillMaxPartitions ? { backfillMaxPartitions: this.deps.backfillMaxPartitions } : {}),
+      ...(this.deps.alerting ? { alerting: this.deps.alerting } : {}),
       describe: (ref) => this.#describe(batch, ref),
     }
     const outcome = await applyBatch(this.deps.db, input, ctx)

@@ -13,8 +13,18 @@ export async function insertPendingTasks(db: Db, rows: readonly { runId: string;
   `.execute(db)
 }
 
+/** When the row's current attempt was queued and started, as stored before a batch (for timings). */
+export interface StoredTaskTimes {
+  readonly queuedAt: Date | null
+  readonly startedAt: Date | null
+}
+
 /** Loads task views: `all` tasks of some runs, and specific (run, task) pairs. */
-export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: readonly { runId: string; taskId: string }[]): Promise<(TaskView & { runId: string })[]> {
+export async function loadTaskViews(
+  db: Db,
+  allOf: readonly string[],
+  pairs: readonly { runId: string; taskId: string }[],
+): Promise<(TaskView & { runId: string; stored: StoredTaskTimes })[]> {
   if (allOf.length === 0 && pairs.length === 0) return []
   const rows = await sql<{
     run_id: string
@@ -26,12 +36,14 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
     n_failed: number
     n_skipped: number
     worker_id: string | null
+    queued_at: Date | null
+    started_at: Date | null
   }>`${sql.raw(PREPARE)}
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
     FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
     UNION ALL
     -- A join on the primary key (an OR with the clause above would make the planner scan).
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
     FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
     JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
   `.execute(db)
@@ -45,6 +57,7 @@ export async function loadTaskViews(db: Db, allOf: readonly string[], pairs: rea
     nFailed: r.n_failed,
     nSkipped: r.n_skipped,
     workerId: r.worker_id,
+    stored: { queuedAt: r.queued_at, startedAt: r.started_at },
   }))
 }
 

@@ -41,6 +41,8 @@ export const TimerKind = {
   heartbeat: 'heartbeat_timeout',
   execution: 'execution_timeout',
   scheduleToStart: 'schedule_to_start_timeout',
+  /** A run's SLA deadline. Handled by the shell (it raises an alert), never by `decide`. */
+  sla: 'sla',
 } as const
 /** A timer kind. */
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind]

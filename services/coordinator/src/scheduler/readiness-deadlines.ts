@@ -3,13 +3,21 @@ import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { currentVersions } from '../db/workflows.js'
 import { writeBatch } from '../db/batch-write.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+import { raiseAlerts, type AlertCause } from '../alerts/alert-store.js'
+import { NO_ROUTES, type AlertRoutes } from '../alerts/alert-routes.js'
 
 /**
  * Raises `readiness_missed` for partitions whose sources did not all land by their `expectBy`
  * deadline: the readiness row (a durable deadline, claimed with SKIP LOCKED) turns `missed`,
  * the alert is recorded and published through the outbox, and no run starts on partial inputs.
  */
-export async function raiseMissedReadiness(db: Db, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
+export async function raiseMissedReadiness(
+  db: Db,
+  subjects: Subjects,
+  publisher: OutboxPublisher,
+  now: Date = new Date(),
+  alerting: { routes: AlertRoutes; repeatWindowMs: number } = { routes: NO_ROUTES, repeatWindowMs: 3_600_000 },
+): Promise<boolean> {
   const LIMIT = 100
   const { outbox, count } = await db.transaction().execute(async (trx) => {
     const due = await trx
@@ -46,7 +54,17 @@ export async function raiseMissedReadiness(db: Db, subjects: Subjects, publisher
         at: now.toISOString(),
       }
       await trx.updateTable('readiness').set({ status: 'missed', updated_at: now }).where('workflow', '=', r.workflow).where('partition', '=', r.partition).execute()
-      await trx.insertInto('alerts').values({ kind: 'readiness_missed', workflow: r.workflow, partition: r.partition, run_id: null, details: JSON.stringify(alert) }).execute()
+      const cause: AlertCause = {
+        kind: 'readiness_missed',
+        causeKey: `readiness:${r.workflow}:${r.partition}`,
+        workflow: r.workflow,
+        partition: r.partition,
+        runId: null,
+        owner: alert.owner,
+        summary: `${r.workflow} ${r.partition}: data not complete by ${alert.deadline}; missing ${missing.join(', ') || '(none)'}`,
+        details: { missing, landed: r.landed, deadline: alert.deadline },
+      }
+      await raiseAlerts(trx, [cause], alerting.routes, alerting.repeatWindowMs, now)
       messages.push({ transport: 'jetstream', subject: subjects.alert('readiness_missed'), msgId: `readiness_missed.${r.workflow}.${r.partition}`, payload: alert, traceparent: null })
     }
     const rows = await writeBatch(trx, [], insertOutboxStatement(messages))

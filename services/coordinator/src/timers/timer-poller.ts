@@ -1,5 +1,5 @@
 import type { Db, Subjects } from '@baton/shared'
-import { applyBatch } from '../apply/apply-batch.js'
+import { applyBatch, type ApplyContext } from '../apply/apply-batch.js'
 import { dueTimers } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
@@ -13,13 +13,13 @@ const TIMER_BATCH = 500
  * `applyBatch`, so with several coordinators every timer fires exactly once.
  * Returns true when there may be more due timers (tick again at once).
  */
-export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
+export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date(), alerting?: ApplyContext['alerting']): Promise<boolean> {
   const due = await dueTimers(db, now, TIMER_BATCH)
   if (due.length === 0) return false
   const outcome = await applyBatch(
     db,
     { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
-    { definitions, subjects, now, describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
+    { definitions, subjects, now, ...(alerting ? { alerting } : {}), describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
   )
   await publisher.publish(outcome.outbox)
   return due.length === TIMER_BATCH

@@ -4,6 +4,7 @@ import { TaskFailure } from '../task-failure.js'
 import { traceparentOf } from '../task-span.js'
 import { runHttp } from './http-runner.js'
 import { runSh } from './sh-runner.js'
+import type { TaskLogWriter } from '../task-logs/attempt-task-log.js'
 
 /** A TypeScript task handler: its return value is the task's output; throwing fails the attempt. */
 export type TaskHandler = (ctx: TaskContext) => Promise<unknown> | unknown
@@ -14,8 +15,11 @@ export interface ExecutorResult {
   details?: Record<string, unknown>
 }
 
-/** Runs one attempt: a wrapped TS handler, a built-in runner, or a `no_handler` failure. */
-export type Executor = (ctx: TaskContext) => Promise<ExecutorResult>
+/**
+ * Runs one attempt: a wrapped TS handler, a built-in runner, or a `no_handler` failure. Output a
+ * runner captures (a shell's stdout and stderr lines) goes to `taskLog`; `ctx.log` feeds it too.
+ */
+export type Executor = (ctx: TaskContext, taskLog?: TaskLogWriter) => Promise<ExecutorResult>
 
 /** What decides how a command runs on this worker. */
 export interface ExecutorSource {
@@ -40,7 +44,7 @@ export function resolveExecutor(command: TaskCommand, source: ExecutorSource): E
   if (source.runners && run) {
     if ('sh' in run) {
       const spec = ShRunSchema.safeParse(run)
-      if (spec.success) return (ctx) => runSh(ctx, command, spec.data)
+      if (spec.success) return (ctx, taskLog) => runSh(ctx, command, spec.data, taskLog)
       return invalidRun(command, spec.error.issues)
     }
     if ('http' in run) {

@@ -18,7 +18,9 @@ const BODY_IN_MESSAGE_CHARS = 500
  * JSON body (or `{ status, body }` when it is not JSON); any other status fails with kind
  * `http_status`, retryable for 5xx and 429 only (another 4xx will not change on retry); a
  * network error fails retryably with kind `http_error`. The request carries `traceparent` and
- * an `Idempotency-Key` (stable across retries) unless the spec sets them.
+ * an `Idempotency-Key` (stable across retries) unless the spec sets them. The request line and
+ * the response status go to `ctx.log` (so to the task log), with the URL's query and
+ * credentials left out.
  */
 export async function runHttp(ctx: TaskContext, spec: HttpRun, traceparent: string): Promise<ExecutorResult> {
   const { method, url, body } = spec.http
@@ -34,11 +36,16 @@ export async function runHttp(ctx: TaskContext, spec: HttpRun, traceparent: stri
 
   let response: Response
   let text: string
+  const shown = urlForLog(url)
+  const startedAt = Date.now()
+  ctx.log.info({ method, url: shown }, `${method} ${shown}`)
   try {
     response = await fetch(url, { method, headers, body: payload, signal: ctx.signal })
     text = await readText(response)
+    ctx.log.info({ status: response.status, ms: Date.now() - startedAt, bytes: Buffer.byteLength(text) }, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${Date.now() - startedAt} ms`)
   } catch (e) {
     if (ctx.signal.aborted) throw ctx.signal.reason
+    ctx.log.warn({ ms: Date.now() - startedAt, error: (e as Error).message }, `${method} ${shown} failed: ${(e as Error).message}`)
     const cause = (e as Error & { cause?: Error }).cause
     const why = cause?.message ? `${(e as Error).message} (${cause.message})` : (e as Error).message
     throw new TaskFailure(`${method} ${url} failed: ${why}`, { kind: 'http_error', retryable: true, cause: e })
@@ -53,6 +60,17 @@ export async function runHttp(ctx: TaskContext, spec: HttpRun, traceparent: stri
     retryable,
     details: { status: response.status, body: text.slice(0, BODY_TEXT_CHARS) },
   })
+}
+
+/** The URL as logged: no user info, and the query string replaced by `?…` (it often carries tokens). */
+function urlForLog(url: string): string {
+  try {
+    const u = new URL(url)
+    const query = u.search ? '?…' : ''
+    return `${u.protocol}//${u.host}${u.pathname}${query}`
+  } catch {
+    return '(invalid URL)'
+  }
 }
 
 async function readText(response: Response): Promise<string> {

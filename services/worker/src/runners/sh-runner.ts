@@ -4,6 +4,8 @@ import type { TaskContext } from '../task-context.js'
 import { TaskFailure } from '../task-failure.js'
 import type { ExecutorResult } from './executor.js'
 import { OutputTail } from './output-tail.js'
+import { LineSplitter } from '../task-logs/line-splitter.js'
+import type { TaskLogWriter } from '../task-logs/attempt-task-log.js'
 import { shEnvironment } from './sh-env.js'
 
 /** A shell task's spec: `{ sh, env?, cwd? }`. */
@@ -17,13 +19,14 @@ const STDERR_IN_MESSAGE_CHARS = 2000
 /**
  * Runs `/bin/sh -c <sh>` in its own process group with the attempt's BATON_* environment.
  * Exit 0 succeeds with the last non-empty stdout line as output when it is JSON (else null);
- * any other exit fails retryably with kind `exit_code`. stdout/stderr tails go in `details`.
+ * any other exit fails retryably with kind `exit_code`. stdout/stderr tails go in `details`, and
+ * every line goes to `taskLog` (stream `stdout` / `stderr`) as soon as it is printed.
  *
  * The whole group is signalled, never just the shell, so pipelines and background jobs stop
  * with it: on abort (SIGTERM, then SIGKILL after 5 s) and also when the shell exits, so a
  * task cannot leave processes behind on the worker.
  */
-export function runSh(ctx: TaskContext, command: TaskCommand, spec: ShRun): Promise<ExecutorResult> {
+export function runSh(ctx: TaskContext, command: TaskCommand, spec: ShRun, taskLog?: TaskLogWriter): Promise<ExecutorResult> {
   if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason)
   return new Promise<ExecutorResult>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', spec.sh], {
@@ -34,8 +37,16 @@ export function runSh(ctx: TaskContext, command: TaskCommand, spec: ShRun): Prom
     })
     const stdout = new OutputTail()
     const stderr = new OutputTail()
-    child.stdout.on('data', (c: Buffer) => stdout.push(c))
-    child.stderr.on('data', (c: Buffer) => stderr.push(c))
+    const stdoutLines = new LineSplitter((line) => taskLog?.write('stdout', 'info', line))
+    const stderrLines = new LineSplitter((line) => taskLog?.write('stderr', 'info', line))
+    child.stdout.on('data', (c: Buffer) => {
+      stdout.push(c)
+      stdoutLines.push(c)
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr.push(c)
+      stderrLines.push(c)
+    })
 
     let killTimer: NodeJS.Timeout | undefined
     const signalGroup = (signal: NodeJS.Signals): void => {
@@ -64,6 +75,8 @@ export function runSh(ctx: TaskContext, command: TaskCommand, spec: ShRun): Prom
     })
     child.once('close', (code, signal) => {
       finish()
+      stdoutLines.end()
+      stderrLines.end()
       const result = exit ?? { code, signal }
       const details: Record<string, unknown> = { stdout: stdout.text(), stderr: stderr.text(), exitCode: result.code }
       if (result.signal) details.signal = result.signal

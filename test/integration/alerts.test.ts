@@ -1,0 +1,173 @@
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startCoordinator, type Coordinator } from '@baton/coordinator'
+import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
+import { startScriptedWorker } from '../support/scripted-worker.js'
+import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
+
+// Owner-routed alerts delivered to a real HTTP receiver: one per cause, folded repeats, a
+// single "resolved", durable delivery while the receiver is down, SLA, quality checks and
+// queues nobody polls.
+
+interface Received {
+  path: string
+  body: Record<string, any>
+}
+
+let ns: TestNamespace
+let coordinator: Coordinator
+let server: Server
+let received: Received[] = []
+let failNext = 0
+let dir: string
+let worker: Awaited<ReturnType<typeof startScriptedWorker>>
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      if (failNext > 0 && req.url === '/ops') {
+        failNext--
+        res.writeHead(503).end()
+        return
+      }
+      received.push({ path: req.url ?? '', body: JSON.parse(body) })
+      res.writeHead(200).end('ok')
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  dir = mkdtempSync(join(tmpdir(), 'baton-alerts-'))
+  const routes = join(dir, 'alerts.yaml')
+  writeFileSync(
+    routes,
+    [
+      'channels:',
+      `  revenue-hook: { type: webhook, url: "${base}/revenue" }`,
+      `  revenue-slack: { type: slack, url: "${base}/slack" }`,
+      `  revenue-pd: { type: pagerduty, routingKey: "rk-1", url: "${base}/pd" }`,
+      `  ops-hook: { type: webhook, url: "${base}/ops" }`,
+      'owners:',
+      '  revenue-team: [revenue-hook, revenue-slack, revenue-pd]',
+      '  default: [ops-hook]',
+    ].join('\n'),
+  )
+  ns = await createTestNamespace('alerts')
+  coordinator = await startCoordinator({
+    config: { ...ns.config, alertRoutesPath: routes, runUrl: 'https://baton.example/runs/{runId}', queueUnattendedAfterMs: 1000 },
+    timerIntervalMs: 50,
+    alertIntervalMs: 100,
+    queueWatchIntervalMs: 200,
+  })
+  worker = await startScriptedWorker(ns, 'al', (cmd) => {
+    if (cmd.taskId.startsWith('boom')) return { fail: { message: `${cmd.taskId} exploded`, retryable: true } }
+    if (cmd.taskId === 'check_rows') return { succeed: { passed: false, details: '2 rows with negative revenue', sample: [{ id: 7, revenue: -3 }] } }
+    if (cmd.taskId === 'slow') return { hang: true }
+    if (cmd.taskId.startsWith('flip')) return (cmd.params as { fail?: boolean }).fail ? { fail: { message: 'flip failed', retryable: false } } : { succeed: 1 }
+    return { succeed: { ok: true } }
+  })
+})
+after(async () => {
+  await worker.stop()
+  await coordinator.stop()
+  await ns.close()
+  server.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const on = (path: string, pred: (b: Record<string, any>) => boolean = () => true) => received.filter((r) => r.path === path && pred(r.body))
+
+describe('failures reach their owner once per cause', () => {
+  test('retries exhausted: one alert per channel of the owner with what failed, where, the error and links; the run failing folds into it', async () => {
+    await deploy(ns, {
+      name: 'revenue',
+      owner: 'revenue-team',
+      tasks: { boom_a: { queue: 'al', retry: { attempts: 2, backoff: '50ms', jitter: false } }, boom_b: { queue: 'al' }, after: { after: ['boom_a'], queue: 'al' } },
+    })
+    const runId = await trigger(ns, 'revenue', { partition: '2026-05-01' })
+    const run = await waitForRun(ns, runId)
+    assert.equal(run.status, 'failed')
+    await eventually(() => on('/revenue').length >= 1 && on('/slack').length >= 1 && on('/pd').length >= 1, 'alerts delivered')
+    await new Promise((r) => setTimeout(r, 500))
+    assert.equal(on('/revenue').length, 1, 'one alert for the run, not one per failed task')
+    assert.equal(on('/ops').length, 0, 'routed to the owner only')
+    const a = on('/revenue')[0]!.body
+    assert.equal(a.action, 'firing')
+    assert.equal(a.owner, 'revenue-team')
+    assert.equal(a.workflow, 'revenue')
+    assert.equal(a.partition, '2026-05-01')
+    assert.equal(a.runId, runId)
+    assert.match(a.summary, /task boom_[ab] failed/)
+    assert.match(JSON.stringify(a.details.error), /exploded/)
+    assert.equal(a.links.run, `https://baton.example/runs/${runId}`)
+    assert.match(on('/slack')[0]!.body.text, /task failed/)
+    const pd = on('/pd')[0]!.body
+    assert.equal(pd.event_action, 'trigger')
+    assert.equal(pd.routing_key, 'rk-1')
+    assert.equal(pd.dedup_key, 'failure:revenue:2026-05-01')
+  })
+
+  test('the same partition failing again within the window folds into the alert with a count; a later success sends one resolved', async () => {
+    await deploy(ns, { name: 'flaky_feed', owner: 'revenue-team', params: { type: 'object', properties: { fail: { type: 'boolean' } } }, tasks: { flip: { queue: 'al' } } })
+    const before = on('/revenue').length
+    await waitForRun(ns, await trigger(ns, 'flaky_feed', { partition: '2026-05-02', params: { fail: true } }))
+    await waitForRun(ns, await trigger(ns, 'flaky_feed', { partition: '2026-05-02', params: { fail: true } }))
+    await eventually(() => on('/revenue').length === before + 1, 'first alert')
+    const alert = await eventually(async () => {
+      const a = await ns.db.selectFrom('alerts').select(['count', 'status']).where('workflow', '=', 'flaky_feed').executeTakeFirst()
+      return a?.count === 2 ? a : undefined
+    }, 'folded repeat')
+    assert.equal(alert.status, 'firing')
+    const ok = await waitForRun(ns, await trigger(ns, 'flaky_feed', { partition: '2026-05-02', params: { fail: false } }))
+    assert.equal(ok.status, 'succeeded')
+    await eventually(() => on('/revenue', (b) => b.action === 'resolved' && b.workflow === 'flaky_feed').length === 1, 'resolved')
+    await eventually(() => on('/pd', (b) => b.event_action === 'resolve' && b.dedup_key === 'failure:flaky_feed:2026-05-02').length === 1, 'pagerduty resolve')
+    await new Promise((r) => setTimeout(r, 400))
+    assert.equal(on('/revenue', (b) => b.workflow === 'flaky_feed').length, 2, 'one firing, one resolved: nothing else')
+  })
+
+  test('a receiver that is down for a while still gets exactly one alert', async () => {
+    await deploy(ns, { name: 'downtime', tasks: { boom_x: { queue: 'al' } } })
+    failNext = 3
+    const runId = await trigger(ns, 'downtime')
+    await waitForRun(ns, runId)
+    await eventually(() => on('/ops', (b) => b.runId === runId).length === 1, 'delivered after the receiver came back', 30_000)
+    const d = await ns.db.selectFrom('alert_deliveries').select(['attempts', 'delivered_at']).where('channel', '=', 'ops-hook').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    assert.equal(d.attempts, 4, 'three refusals, then delivered')
+    await new Promise((r) => setTimeout(r, 500))
+    assert.equal(on('/ops', (b) => b.runId === runId).length, 1)
+  })
+})
+
+describe('other causes', () => {
+  test('a failed quality check blocks its downstream, lets independent branches finish, and alerts with the sample', async () => {
+    await deploy(ns, { name: 'quality_alert', owner: 'revenue-team', tasks: { build: { queue: 'al' }, check_rows: { after: ['build'], kind: 'check', queue: 'al' }, publish: { after: ['check_rows'], queue: 'al' }, side: { after: ['build'], queue: 'al' } } })
+    const runId = await trigger(ns, 'quality_alert')
+    const run = await waitForRun(ns, runId)
+    assert.deepEqual(statuses(run), { build: 'succeeded', check_rows: 'failed', publish: 'upstream_failed', side: 'succeeded' })
+    const a = await eventually(() => on('/revenue', (b) => b.runId === runId)[0], 'check alert')
+    assert.equal(a.body.kind, 'check_failed')
+    assert.deepEqual(a.body.details.sample, [{ id: 7, revenue: -3 }])
+    assert.equal(a.body.details.check, '2 rows with negative revenue')
+  })
+
+  test('an SLA deadline passing before the run finished raises sla_missed', async () => {
+    await deploy(ns, { name: 'sla_wf', owner: 'revenue-team', sla: { finishBy: '1s' }, tasks: { slow: { queue: 'al', timeout: { heartbeat: '60s' } } } })
+    const runId = await trigger(ns, 'sla_wf')
+    const a = await eventually(() => on('/revenue', (b) => b.kind === 'sla_missed' && b.runId === runId)[0], 'sla alert', 20_000)
+    assert.match(a.body.summary, /SLA missed/)
+  })
+
+  test('a queue with work waiting and no worker polling it raises queue_unattended for the owner', async () => {
+    await deploy(ns, { name: 'orphaned', owner: 'revenue-team', tasks: { t: { queue: 'nobody_polls' } } })
+    await trigger(ns, 'orphaned')
+    const a = await eventually(() => on('/revenue', (b) => b.kind === 'queue_unattended')[0], 'queue alert', 20_000)
+    assert.match(a.body.summary, /queue 'nobody_polls': 1 task\(s\) waiting/)
+    assert.equal(a.body.details.queue, 'nobody_polls')
+  })
+})
