@@ -24,6 +24,7 @@ import {
   SourceLandedSchema,
   TaskCommandSchema,
   TaskEventSchema,
+  TaskLogBatchSchema,
 } from '@baton/shared'
 
 /** One wire message: its file name, title, what the schema says about it, and its zod schema. */
@@ -93,6 +94,13 @@ const MESSAGES: readonly ProtocolMessage[] = [
     description:
       'Subject <ns>.alerts.readiness_missed (stream <NS>_ALERTS, kept 30 days), published by the coordinator: the sources of a partition had not all landed by its `when.expectBy` deadline. Published once per workflow and partition (Nats-Msg-Id readiness_missed.<workflow>.<partition>).',
     schema: ReadinessMissedSchema,
+  },
+  {
+    name: 'task-log-batch',
+    title: 'TaskLogBatch',
+    description:
+      'Subject <ns>.logs.<runId>.<taskId>.<attempt> (stream <NS>_LOGS, kept 7 days), published by workers: the next records of one attempt\'s task log (ctx.log lines, a shell task\'s stdout and stderr), in order. Nats-Msg-Id is `id` (<runId>.<taskId>.<attempt>.<seq>). Records keep any extra fields.',
+    schema: TaskLogBatchSchema,
   },
 ]
 

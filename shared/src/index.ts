@@ -35,9 +35,11 @@ export {
   type WorkerAttemptOutcome,
   type DeadLetterKind,
 } from './telemetry/metrics.js'
-export { initTracing, shutdownTracing, tracingEnabled, emitSpan, withSpan, type EmittedSpan, type LiveSpanOptions } from './telemetry/tracing.js'
+export { initTracing, shutdownTracing, tracingEnabled, emitSpan, withSpan, reportTracingError, type EmittedSpan, type LiveSpanOptions, type SpanAttributes, type SpanKindName } from './telemetry/tracing.js'
 export { getRunDetails, listRuns, type RunDetails, type RunSummary, type TaskDetails } from './read/run-details.js'
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
 export { getBackfillStatus, type BackfillStatus } from './read/backfill-status.js'
 export * from './schedule/cron-schedule.js'
 export { getReadiness, type PartitionReadiness } from './read/readiness-status.js'
+export { getRunContext, type RunContext } from './read/run-context.js'
+export { getFreshness, type Freshness } from './read/freshness.js'

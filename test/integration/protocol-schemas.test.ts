@@ -14,6 +14,7 @@ import {
   SourceLandedSchema,
   TaskCommandSchema,
   TaskEventSchema,
+  TaskLogBatchSchema,
 } from '@baton/shared'
 
 // The public wire contract (docs/protocol.md): the generated JSON Schemas match the zod
@@ -33,6 +34,7 @@ const SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'backfill-requested': BackfillRequestedSchema,
   'backfill-cancel-requested': BackfillCancelRequestedSchema,
   'readiness-missed': ReadinessMissedSchema,
+  'task-log-batch': TaskLogBatchSchema,
 }
 
 /** The JSON examples of docs/protocol.md, each marked `<!-- example: <name> -->` just above its block. */

@@ -50,6 +50,8 @@ export async function createTestNamespace(label: string): Promise<TestNamespace>
     BATON_NATS_URL: config.natsUrl,
     BATON_DATABASE_URL: config.databaseUrl,
     BATON_LOG_LEVEL: config.logLevel,
+    // Service commands default to metrics ports 9464/9465; test processes run side by side.
+    BATON_METRICS_PORT: '0',
   }
   return {
     config,

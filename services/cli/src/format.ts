@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 import { formatDuration, type RunDetails, type RunSummary } from '@baton/shared'
+import type { RunTraceLink } from './run-trace-link.js'
 
 const COLOR: Record<string, string> = {
   succeeded: '\x1b[32m',
@@ -27,8 +28,8 @@ function brief(v: unknown, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s
 }
 
-/** The human view of one run: a header and a task table. */
-export function formatRun(run: RunDetails): string {
+/** The human view of one run: a header (with its trace when given) and a task table. */
+export function formatRun(run: RunDetails, trace?: RunTraceLink): string {
   const head = [
     `run        ${run.id}`,
     `workflow   ${run.workflow}`,
@@ -36,6 +37,7 @@ export function formatRun(run: RunDetails): string {
     `partition  ${run.partition ?? '-'}`,
     `params     ${JSON.stringify(run.params)}`,
     `trigger    ${run.trigger}   started ${run.startedAt ?? '-'}   took ${took(run.startedAt, run.finishedAt) || '-'}`,
+    ...(trace ? [`trace      ${trace.traceUrl ?? trace.traceId}`] : []),
   ].join('\n')
   const table = new Table({ head: ['task', 'status', 'attempts', 'took', 'output / error'], style: { head: [], border: [] } })
   for (const t of run.tasks) {

@@ -4,6 +4,7 @@ import { registerRunCommands } from './commands/runs.js'
 import { registerServiceCommands } from './commands/services.js'
 import { registerDeployCommand } from './commands/deploy.js'
 import { registerTriggerCommands } from './commands/triggers.js'
+import { registerLogsCommand } from './commands/logs.js'
 
 const program = new Command('baton')
   .description('Baton: a durable, event-driven orchestrator for data pipelines')
@@ -13,6 +14,7 @@ registerServiceCommands(program)
 registerDeployCommand(program)
 registerRunCommands(program)
 registerTriggerCommands(program)
+registerLogsCommand(program)
 
 /** Exit codes: 1 the run failed / command failed, 2 a user mistake, 3 a dependency is unavailable. */
 try {

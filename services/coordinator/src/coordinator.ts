@@ -25,6 +25,8 @@ import { raiseMissedReadiness } from './scheduler/readiness-deadlines.js'
 import { loadAlertRoutes } from './alerts/alert-routes.js'
 import { deliverAlerts } from './alerts/alert-delivery.js'
 import { watchQueues } from './alerts/queue-watch.js'
+import { drainRunTrace } from './telemetry/run-trace.js'
+import { startCoordinatorMetrics } from './telemetry/coordinator-metrics.js'
 
 /** Options of `startCoordinator`. */
 export interface CoordinatorOptions {
@@ -93,6 +95,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log), log),
     new PeriodicJob('queue-watch', options.queueWatchIntervalMs ?? 5000, () => watchQueues(db, jsm, subjects, alerting, config.queueUnattendedAfterMs), log),
   ]
+  const stopMetrics = await startCoordinatorMetrics(config, db, jsm, subjects, log)
   await consumer.start()
   for (const j of jobs) j.start()
   log.info('coordinator started')
@@ -106,6 +109,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         for (const j of jobs) await j.stop()
         await publisher.flush()
         if (!options.nc) await nc.drain().catch(() => {})
+        // Spans of the last batches read attempt times from the database: let them finish first.
+        await drainRunTrace()
+        await stopMetrics()
         await db.destroy()
         log.info('coordinator stopped')
       })()

@@ -12,7 +12,7 @@ import { startTaskSpan, traceIdOf, traceparentOf } from './task-span.js'
 import type { TaskLogSink } from './task-logs/attempt-task-log.js'
 import { createCapturingLogger } from './task-logs/capturing-logger.js'
 import type { TaskLogPublisher } from './task-logs/task-log-publisher.js'
-import { countAttempt } from './worker-metrics.js'
+import { countAttempt, meterAttempt, type AttemptMeter } from './worker-metrics.js'
 
 /**
  * How long `started` may be retried before the command is handed back with a nak: short of
@@ -88,6 +88,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
   // Registered before `started` so an abort notice racing with the start is not missed.
   deps.inFlight.add(entry)
   let taskLog: TaskLogSink | undefined
+  let meter: AttemptMeter | undefined
   try {
     if (!(await deps.publisher.publish(event('started'), traceparent, { giveUpAfterMs: STARTED_GIVE_UP_MS }))) {
       settle(msg, 'nak', log)
@@ -95,6 +96,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       return
     }
     settle(msg, 'ack', log)
+    meter = meterAttempt(deps.queue, command.workflow)
     log.debug('attempt started')
     taskLog = deps.taskLogs.open(command, traceparent)
 
@@ -142,10 +144,10 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       if (timeout) clearTimeout(timeout)
       heartbeats.stop()
     }
+    meter.finish(outcome.type, outcome.type === 'failed' ? outcome.error.kind : undefined)
 
     if (outcome.type === 'aborted') {
       log.info({ reason: outcome.reason }, 'attempt aborted by notice; no result published')
-      countAttempt(deps.queue, 'aborted')
       return
     }
     if (outcome.type === 'failed') {
@@ -160,13 +162,13 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
         : event('failed', { error: outcome.error, ...(outcome.details ? { details: outcome.details } : {}) })
     if (!(await taskLog.flush(TASK_LOG_FLUSH_MS))) log.warn('task log not fully stored before the result; the rest follows when NATS takes it')
     await deps.publisher.publish(result, traceparent)
-    countAttempt(deps.queue, outcome.type, outcome.type === 'failed' ? outcome.error.kind : undefined)
   } catch (e) {
     // Only a bug gets here (publish and settle never throw); keep the worker alive.
     log.error({ err: toError(e) }, 'attempt runner failed unexpectedly')
   } finally {
     // A handler still running after an abort writes nowhere from here on.
     taskLog?.close()
+    meter?.close()
     deps.inFlight.delete(entry)
     span.end()
   }

@@ -8,10 +8,11 @@ import { ConcurrencyLimit } from './concurrency-limit.js'
 import { decodeCommand } from './decode-command.js'
 import { InFlightAttempts } from './in-flight-attempts.js'
 import { createTaskEventPublisher } from './result-publisher.js'
+import { tracedTaskEventPublisher } from './traced-publisher.js'
 import { createTaskLogPublisher } from './task-logs/task-log-publisher.js'
 import { KILL_AFTER_MS } from './runners/sh-runner.js'
 import { resolveWorkerOptions, type WorkerOptions } from './worker-options.js'
-import { countInvalidCommand } from './worker-metrics.js'
+import { countInvalidCommand, startWorkerMetrics } from './worker-metrics.js'
 
 /** Ack wait of a queue's consumer: a command not acked in time (worker died before `started`) is redelivered. */
 const COMMAND_ACK_WAIT_MS = 30_000
@@ -54,7 +55,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const limit = new ConcurrencyLimit(o.concurrency)
   const lingering = new Set<Promise<void>>()
   const js = jetstreamClient(nc)
-  const publisher = createTaskEventPublisher({ nc, js, subjects, logger: log })
+  const publisher = tracedTaskEventPublisher(createTaskEventPublisher({ nc, js, subjects, logger: log }))
   const taskLogs = createTaskLogPublisher({ nc, js, subjects, logger: log, queue: o.queue, workerId: o.workerId, maxBytes: o.config.taskLogMaxBytes })
   const deps: AttemptRunnerDeps = {
     queue: o.queue,
@@ -88,7 +89,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   let abortListener: Awaited<ReturnType<typeof listenForAborts>> | undefined
   let consumer: Awaited<ReturnType<typeof startCommandConsumer>>
+  let stopMetrics: () => Promise<void> = async () => {}
   try {
+    stopMetrics = await startWorkerMetrics(o.config, log)
     const jsm = await ensureStreams(nc, subjects)
     await ensureConsumer(jsm, subjects.commandsStream, subjects.workerConsumer(o.queue), subjects.command(o.queue), { ackWaitMs: COMMAND_ACK_WAIT_MS })
     abortListener = await listenForAborts({ nc, subject: subjects.abort, workerId: o.workerId, inFlight, logger: log })
@@ -102,6 +105,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     })
   } catch (e) {
     abortListener?.close()
+    await stopMetrics()
     if (ownsConnection) await nc.close().catch(() => {})
     throw e
   }
@@ -135,6 +139,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       log.error({ err: toError(e) }, 'error while stopping the worker')
       if (ownsConnection) await nc.close().catch(() => {})
     } finally {
+      await stopMetrics().catch(() => {})
       resolveClosed()
     }
   }

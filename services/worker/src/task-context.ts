@@ -27,7 +27,10 @@ export interface TaskContext {
    * `reason` is an AttemptAbortedError whose `kind` tells which.
    */
   readonly signal: AbortSignal
-  /** pino child logger bound to runId, taskId, attempt and traceId. */
+  /**
+   * pino logger: each line goes to the process log (bound to runId, taskId, attempt and
+   * traceId) and to the attempt's task log, which `baton logs` prints (info and above).
+   */
   readonly log: Logger
   /** Reports liveness now (at most one per second); automatic heartbeats also run meanwhile. */
   heartbeat(details?: Record<string, unknown>): Promise<void>

@@ -23,6 +23,8 @@ export interface Subjects {
   readonly logsStream: string
   readonly logs: string
   log(runId: string, taskId: string, attempt: number): string
+  /** Filter for the task logs of a run, of one of its tasks, or of one attempt. */
+  logFilter(runId: string, taskId?: string, attempt?: number): string
   /** Durable consumer shared by every coordinator of the namespace. */
   readonly coordinatorConsumer: string
   /** Durable consumer shared by every worker of one queue. */
@@ -56,6 +58,8 @@ export function subjectsFor(ns: string): Subjects {
     logsStream: `${NS}_LOGS`,
     logs: `${ns}.logs.>`,
     log: (runId: string, taskId: string, attempt: number) => `${ns}.logs.${runId}.${token(taskId)}.${attempt}`,
+    logFilter: (runId: string, taskId?: string, attempt?: number) =>
+      `${ns}.logs.${runId}.${taskId === undefined ? '>' : `${token(taskId)}.${attempt === undefined ? '*' : attempt}`}`,
     coordinatorConsumer: 'coordinator',
     workerConsumer: (queue: string) => `worker_${token(queue)}`,
   })

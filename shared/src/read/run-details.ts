@@ -1,5 +1,6 @@
 import type { Db } from '../db/connect.js'
 import type { RunStatus, TaskStatus } from '../status.js'
+import { getRunContext, type RunContext } from './run-context.js'
 
 /** One task of a run as shown by `baton run --json` and the API. */
 export interface TaskDetails {
@@ -27,6 +28,8 @@ export interface RunDetails {
   trigger: string
   versionHash: string
   cancelReason: string | null
+  /** What started the run, with which inputs, on which version, and whether it completed. */
+  context: RunContext
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
@@ -69,6 +72,7 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
     trigger: run.trigger,
     versionHash: run.version_hash,
     cancelReason: run.cancel_reason,
+    context: await getRunContext(db, run, (def?.definition as { when?: { sourcesLanded?: string[] } } | undefined)?.when?.sourcesLanded ?? []),
     createdAt: iso(run.created_at)!,
     startedAt: iso(run.started_at),
     finishedAt: iso(run.finished_at),

@@ -9,7 +9,6 @@ import {
   SpanStatusCode,
   trace,
   TraceFlags,
-  type Attributes,
   type Context,
   type Link,
   type Span,
@@ -43,6 +42,18 @@ import { parseTraceparent } from './trace-context.js'
  * costs one boolean check and the OpenTelemetry API stays a no-op.
  */
 
+/** Attribute values of Baton's spans (OpenTelemetry attributes without arrays). */
+export type SpanAttributes = Record<string, string | number | boolean>
+/** OpenTelemetry span kinds, by name (callers need not import the OpenTelemetry API). */
+export type SpanKindName = 'internal' | 'producer' | 'consumer' | 'client' | 'server'
+const KIND: Record<SpanKindName, SpanKind> = {
+  internal: SpanKind.INTERNAL,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+  client: SpanKind.CLIENT,
+  server: SpanKind.SERVER,
+}
+
 /** A span the caller describes completely: ids, parent, times, attributes, outcome. */
 export interface EmittedSpan {
   readonly name: string
@@ -55,18 +66,18 @@ export interface EmittedSpan {
   readonly start: Date
   /** Clamped to `start` if earlier (clocks of different hosts). */
   readonly end: Date
-  readonly kind?: SpanKind
-  readonly attributes?: Attributes
+  readonly kind?: SpanKindName
+  readonly attributes?: SpanAttributes
   /** Points in time inside the span (e.g. when an attempt started running). */
-  readonly events?: readonly { readonly name: string; readonly time: Date; readonly attributes?: Attributes }[]
+  readonly events?: readonly { readonly name: string; readonly time: Date; readonly attributes?: SpanAttributes }[]
   /** Set for a failed outcome: the span's status becomes ERROR with this message. */
   readonly error?: string
 }
 
 /** Options of `withSpan`. */
 export interface LiveSpanOptions {
-  readonly kind?: SpanKind
-  readonly attributes?: Attributes
+  readonly kind?: SpanKindName
+  readonly attributes?: SpanAttributes
   /** `traceparent` of a remote parent (a message header); otherwise the active span, if any. */
   readonly parent?: string
   /** `traceparent`s of related spans (e.g. the messages of a batch, one per distinct trace). */
@@ -80,6 +91,7 @@ interface TracingState {
   readonly emitTracer: Tracer
   readonly ownsContextManager: boolean
   readonly ownsPropagator: boolean
+  readonly log: Logger | undefined
 }
 
 let state: TracingState | undefined
@@ -134,7 +146,7 @@ export function initTracing(serviceName: string, config: Pick<BatonConfig, 'otlp
   const ownsContextManager = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   const ownsPropagator = propagation.setGlobalPropagator(new W3CTraceContextPropagator())
   trace.setGlobalTracerProvider(live)
-  state = { live, emitted, tracer: live.getTracer('baton'), emitTracer: emitted.getTracer('baton'), ownsContextManager, ownsPropagator }
+  state = { live, emitted, tracer: live.getTracer('baton'), emitTracer: emitted.getTracer('baton'), ownsContextManager, ownsPropagator, log: options.logger }
   return true
 }
 
@@ -147,6 +159,11 @@ export async function shutdownTracing(): Promise<void> {
   trace.disable()
   if (s.ownsContextManager) context.disable()
   if (s.ownsPropagator) propagation.disable()
+}
+
+/** Logs a failure of the tracing layer itself (to the logger given to `initTracing`). */
+export function reportTracingError(e: unknown, message: string): void {
+  state?.log?.warn({ err: toError(e) }, message)
 }
 
 /**
@@ -163,7 +180,7 @@ export function emitSpan(span: EmittedSpan): void {
   preset.spanId = span.spanId
   let started: Span
   try {
-    started = s.emitTracer.startSpan(span.name, { kind: span.kind ?? SpanKind.INTERNAL, startTime: span.start, ...(span.attributes ? { attributes: span.attributes } : {}) }, parent)
+    started = s.emitTracer.startSpan(span.name, { kind: KIND[span.kind ?? 'internal'], startTime: span.start, ...(span.attributes ? { attributes: span.attributes } : {}) }, parent)
   } finally {
     preset.traceId = undefined
     preset.spanId = undefined
@@ -187,7 +204,7 @@ export async function withSpan<T>(name: string, options: LiveSpanOptions, fn: (s
   })
   const remote = options.parent ? remoteContext(options.parent) : undefined
   const parent: Context = remote ? trace.setSpanContext(context.active(), remote) : context.active()
-  return s.tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes ? { attributes: options.attributes } : {}), links }, parent, async (span) => {
+  return s.tracer.startActiveSpan(name, { kind: KIND[options.kind ?? 'internal'], ...(options.attributes ? { attributes: options.attributes } : {}), links }, parent, async (span) => {
     try {
       return await fn(span)
     } catch (e) {

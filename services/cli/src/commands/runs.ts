@@ -15,6 +15,7 @@ import {
 import { currentVersions, loadVersion, validateParams } from '@baton/coordinator'
 import { CliClient } from '../client.js'
 import { formatRun, formatRuns, status } from '../format.js'
+import { runTraceLink } from '../run-trace-link.js'
 import { watchRun } from '../watch-run.js'
 
 /** How long `trigger` waits for a coordinator to create the run before explaining why not. */
@@ -100,7 +101,8 @@ export function registerRunCommands(program: Command): void {
         const run = await watchRun(db, runId, (t) => {
           if (!opts.json) process.stderr.write(`  ${t.id.padEnd(24)} ${status(t.status)}${t.attempts > 1 ? ` (attempt ${t.attempts})` : ''}\n`)
         })
-        process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run))
+        const trace = runTraceLink(run.id, client.config.traceUrl)
+        process.stdout.write(opts.json ? `${JSON.stringify({ ...run, ...trace }, null, 2)}\n` : formatRun(run, trace))
         process.exitCode = run.status === 'succeeded' ? 0 : 1
       } finally {
         await client.close()
@@ -138,7 +140,8 @@ export function registerRunCommands(program: Command): void {
       try {
         const run = await getRunDetails(await client.db({ readOnly: true }), runId)
         if (!run) throw new NotFoundError('run', runId)
-        process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run))
+        const trace = runTraceLink(run.id, client.config.traceUrl)
+        process.stdout.write(opts.json ? `${JSON.stringify({ ...run, ...trace }, null, 2)}\n` : formatRun(run, trace))
       } finally {
         await client.close()
       }

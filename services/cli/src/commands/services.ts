@@ -1,10 +1,14 @@
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Command } from 'commander'
-import { compileWorkflow, createLogger, loadConfig, loadWorkflows, ValidationError } from '@baton/shared'
+import { compileWorkflow, createLogger, initTracing, loadConfig, loadWorkflows, shutdownTracing, startMetrics, stopMetrics, toError, ValidationError } from '@baton/shared'
 import { deployWorkflow, listWorkflows, startCoordinator } from '@baton/coordinator'
 import type { TaskHandler } from '@baton/worker'
 import { CliClient } from '../client.js'
+
+/** Metrics ports of the service commands when `BATON_METRICS_PORT` is unset (Prometheus' usual 9464, then the next). */
+const COORDINATOR_METRICS_PORT = 9464
+const WORKER_METRICS_PORT = 9465
 
 /** Resolves when the process is asked to stop (SIGTERM or SIGINT). */
 function untilSignal(): Promise<string> {
@@ -35,11 +39,13 @@ export function registerServiceCommands(program: Command): void {
     .command('coordinator')
     .description('run a coordinator (any number may run on one namespace)')
     .action(async () => {
-      const config = loadConfig()
+      const config = loadConfig(process.env, {}, { metricsPort: COORDINATOR_METRICS_PORT })
+      initTracing('baton-coordinator', config, { logger: createLogger({ level: config.logLevel }) })
       const coordinator = await startCoordinator({ config })
       const signal = await untilSignal()
       process.stderr.write(`${signal}: stopping coordinator\n`)
       await coordinator.stop()
+      await shutdownTracing()
     })
 
   program
@@ -49,13 +55,15 @@ export function registerServiceCommands(program: Command): void {
     .option('--concurrency <n>', 'attempts run at once per queue', positiveInt, 4)
     .option('--handlers <module>', 'a module exporting `handlers` for TypeScript tasks')
     .action(async (opts: { queue: string[]; concurrency: number; handlers?: string }) => {
-      const config = loadConfig()
+      const config = loadConfig(process.env, {}, { metricsPort: WORKER_METRICS_PORT })
+      initTracing('baton-worker', config, { logger: createLogger({ level: config.logLevel }) })
       const handlers = await loadHandlers(opts.handlers)
       const { startWorker } = await import('@baton/worker')
       const workers = await Promise.all(opts.queue.map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config })))
       const signal = await untilSignal()
       process.stderr.write(`${signal}: stopping workers (finishing running tasks)\n`)
       await Promise.all(workers.map((w) => w.stop()))
+      await shutdownTracing()
     })
 
   program
@@ -65,8 +73,17 @@ export function registerServiceCommands(program: Command): void {
     .option('--handlers <module>', 'a module exporting `handlers` for TypeScript tasks')
     .option('--concurrency <n>', 'attempts run at once per queue', positiveInt, 8)
     .action(async (paths: string[], opts: { handlers?: string; concurrency: number }) => {
-      const config = loadConfig()
+      const config = loadConfig(process.env, {}, { metricsPort: COORDINATOR_METRICS_PORT })
       const log = createLogger({ level: config.logLevel })
+      initTracing('baton', config, { logger: log })
+      // One endpoint for the whole process: the coordinator and the workers below share it.
+      const metrics =
+        config.metricsPort > 0
+          ? await startMetrics({ service: 'baton-dev', port: config.metricsPort, host: config.metricsHost }).catch((e: unknown) => {
+              log.error({ err: toError(e) }, 'metrics are not served (set BATON_METRICS_PORT to a free port, or 0 for none)')
+              return undefined
+            })
+          : undefined
       const client = new CliClient(config)
       const db = await client.db()
       for (const wf of await loadWorkflows(paths)) {
@@ -81,10 +98,12 @@ export function registerServiceCommands(program: Command): void {
       const handlers = await loadHandlers(opts.handlers)
       const { startWorker } = await import('@baton/worker')
       const workers = await Promise.all([...queues].map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, logger: log })))
-      process.stderr.write(`baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace}); Ctrl-C to stop\n`)
+      process.stderr.write(`baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace})${metrics ? `, metrics at ${metrics.url}` : ''}; Ctrl-C to stop\n`)
       const signal = await untilSignal()
       process.stderr.write(`${signal}: stopping\n`)
       await Promise.all(workers.map((w) => w.stop()))
       await coordinator.stop()
+      if (metrics) await stopMetrics()
+      await shutdownTracing()
     })
 }

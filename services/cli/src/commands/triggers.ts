@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress'
 import {
   BatonError,
   getBackfillStatus,
+  getFreshness,
   getReadiness,
   newId,
   NotFoundError,
@@ -120,6 +121,32 @@ export function registerTriggerCommands(program: Command): void {
         }
         await publishJson(await client.js(), client.subjects.source(source), landing.id, landing)
         process.stdout.write(`${landing.id}\n`)
+      } finally {
+        await client.close()
+      }
+    })
+
+  program
+    .command('status')
+    .description("is today's data complete, partial, stale or failed? per workflow (and what it produces)")
+    .argument('[workflow]', 'only this workflow')
+    .option('--json', 'print JSON')
+    .action(async (workflow: string | undefined, opts: { json?: boolean }) => {
+      const client = new CliClient()
+      try {
+        const rows = await getFreshness(await client.db({ readOnly: true }), new Date(), workflow)
+        if (workflow && rows.length === 0) throw new NotFoundError('workflow', workflow)
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+          return
+        }
+        const age = (s: number | null) => (s === null ? '-' : s < 3600 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`)
+        for (const r of rows) {
+          const sla = r.withinSla === null ? '' : r.withinSla ? '  within SLA' : '  SLA MISSED'
+          process.stdout.write(
+            `${r.workflow.padEnd(24)} ${r.state.padEnd(9)} latest ${r.latestPartition ?? '-'} (${r.latestStatus ?? 'no run'}), last success ${r.lastSuccessPartition ?? '-'} ${age(r.ageSeconds)} ago${sla}${r.produces.length ? `  produces ${r.produces.join(', ')}` : ''}\n`,
+          )
+        }
       } finally {
         await client.close()
       }

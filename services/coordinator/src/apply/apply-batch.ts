@@ -29,6 +29,7 @@ import { slaMissedCause, slaTimersFor } from '../alerts/sla.js'
 import { buildCommand } from './commands.js'
 import { createRuns } from './create-runs.js'
 import { RunWork } from './run-work.js'
+import { batchStats, type BatchStats } from './batch-stats.js'
 import { endedWork, type EndedWork } from './ended-work.js'
 
 /** An event for an existing run. `ref` ties results back to the source message. */
@@ -95,6 +96,8 @@ export interface BatchOutcome {
   readonly runIds: ReadonlyMap<number, string>
   /** The attempts and runs this batch ended (computed on demand: only tracing asks). */
   readonly ended: () => EndedWork
+  /** Counts and timings of what the batch did (computed on demand: only metrics ask). */
+  readonly stats: () => BatchStats
 }
 
 /** What applyBatch needs besides the database. */
@@ -258,5 +261,12 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
   )
   const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
   const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
-  return { outbox: committed, rejected, transitions: all.reduce((n, w) => n + w.transitions, 0), runIds: created.runIds, ended: () => endedWork(all) }
+  return {
+    outbox: committed,
+    rejected,
+    transitions: all.reduce((n, w) => n + w.transitions, 0),
+    runIds: created.runIds,
+    ended: () => endedWork(all),
+    stats: () => batchStats(all, rejected, { invalid: new Set((input.invalid ?? []).map((i) => i.ref)), events: new Set(events.map((e) => e.ref)) }),
+  }
 }

@@ -1,10 +1,12 @@
 import type { Db, JetStreamClient, JsMsg, Logger, Subjects } from '@baton/shared'
-import { applyBatch, type ApplyContext, type BackfillItem, type BatchInput, type LandingItem, type RunEventItem, type RunRequestItem } from '../apply/apply-batch.js'
+import type { ApplyContext, BackfillItem, BatchInput, LandingItem, RunEventItem, RunRequestItem } from '../apply/apply-batch.js'
 import { insertDeadLetters } from '../db/dead-letters.js'
 import { isTransientDbError } from '../db/pg-errors.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
 import { parseEventMessage, type ParsedMessage } from './parse-message.js'
+import { tracedApplyBatch, tracedPublish, withBatchSpan } from '../telemetry/shell-spans.js'
+import { recordDeadLetters, recordEventBatch } from '../telemetry/batch-metrics.js'
 
 /** Ack wait of the shared coordinator consumer: how soon a dead coordinator's events are redelivered. */
 export const COORDINATOR_ACK_WAIT_MS = 2000
@@ -79,7 +81,7 @@ export class EventConsumer {
       }
       const batch = this.#buffer.splice(0, max)
       this.#batch = batch
-      await this.#process(batch)
+      await withBatchSpan('baton.batch', batch.length, () => batch.map((m) => m.headers?.get('traceparent') || undefined), () => this.#process(batch))
       this.#batch = []
     }
   }
@@ -114,6 +116,7 @@ export class EventConsumer {
       try {
         await insertDeadLetters(this.deps.db, poison.map((i) => ({ ...this.#describe(batch, i), reason: `failed to apply ${MAX_APPLY_DELIVERIES} times: ${(e as Error).message}` })))
         for (const i of poison) batch[i]!.term()
+        recordDeadLetters('apply_failed', poison.length)
       } catch {
         // Postgres is down after all: leave them for redelivery.
       }
@@ -150,8 +153,9 @@ export class EventConsumer {
       ...(this.deps.alerting ? { alerting: this.deps.alerting } : {}),
       describe: (ref) => this.#describe(batch, ref),
     }
-    const outcome = await applyBatch(this.deps.db, input, ctx)
-    await this.deps.publisher.publish(outcome.outbox)
+    const outcome = await tracedApplyBatch(this.deps.db, input, ctx)
+    await tracedPublish(this.deps.publisher, outcome.outbox)
+    recordEventBatch(outcome, refs.map((i) => ({ msg: batch[i]!, parsed: parsed[i]! })), Date.now())
     for (const ref of refs) {
       const reason = outcome.rejected.get(ref)
       if (reason === undefined) batch[ref]!.ack()

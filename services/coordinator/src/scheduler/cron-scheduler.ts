@@ -5,6 +5,7 @@ import { expectPartition } from '../db/readiness.js'
 import { applyInTransaction, type RunRequestItem } from '../apply/apply-batch.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+import { recordBatch } from '../telemetry/batch-metrics.js'
 
 /** With `catchup: 'none'`, a tick this late counts as missed (downtime), not as on time. */
 export const ON_TIME_GRACE_MS = 60_000
@@ -22,7 +23,7 @@ const MAX_CATCHUP = 1000
  */
 export async function fireDueSchedules(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
   const LIMIT = 20
-  const { outbox, count } = await db.transaction().execute(async (trx) => {
+  const { outbox, count, stats } = await db.transaction().execute(async (trx) => {
     const due = await trx
       .selectFrom('schedules')
       .selectAll()
@@ -64,8 +65,9 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
     }
     const describe = (ref: number) => ({ subject: `schedule:${requests[ref]?.request.workflow}`, msgId: requests[ref]?.request.id ?? null, payload: JSON.stringify(requests[ref]?.request ?? {}) })
     const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe })
-    return { outbox: outcome.outbox, count: due.length }
+    return { outbox: outcome.outbox, count: due.length, stats: outcome.stats }
   })
   await publisher.publish(outbox)
+  recordBatch({ stats })
   return count === LIMIT
 }

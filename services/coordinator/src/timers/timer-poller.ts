@@ -1,8 +1,10 @@
 import type { Db, Subjects } from '@baton/shared'
-import { applyBatch, type ApplyContext } from '../apply/apply-batch.js'
+import type { ApplyContext } from '../apply/apply-batch.js'
 import { dueTimers } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
+import { timerTraceparent, tracedApplyBatch, tracedPublish, withBatchSpan } from '../telemetry/shell-spans.js'
+import { recordBatch } from '../telemetry/batch-metrics.js'
 
 /** Timers fired per transaction. */
 const TIMER_BATCH = 500
@@ -16,11 +18,14 @@ const TIMER_BATCH = 500
 export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date(), alerting?: ApplyContext['alerting']): Promise<boolean> {
   const due = await dueTimers(db, now, TIMER_BATCH)
   if (due.length === 0) return false
-  const outcome = await applyBatch(
-    db,
-    { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
-    { definitions, subjects, now, ...(alerting ? { alerting } : {}), describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
-  )
-  await publisher.publish(outcome.outbox)
+  await withBatchSpan('baton.timers', due.length, () => due.map(timerTraceparent), async () => {
+    const outcome = await tracedApplyBatch(
+      db,
+      { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
+      { definitions, subjects, now, ...(alerting ? { alerting } : {}), describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
+    )
+    await tracedPublish(publisher, outcome.outbox)
+    recordBatch(outcome)
+  })
   return due.length === TIMER_BATCH
 }

@@ -38,16 +38,16 @@ export async function runHttp(ctx: TaskContext, spec: HttpRun, traceparent: stri
   let text: string
   const shown = urlForLog(url)
   const startedAt = Date.now()
-  ctx.log.info({ method, url: shown }, `${method} ${shown}`)
+  ctx.log.info(`${method} ${shown}`)
   try {
     response = await fetch(url, { method, headers, body: payload, signal: ctx.signal })
     text = await readText(response)
-    ctx.log.info({ status: response.status, ms: Date.now() - startedAt, bytes: Buffer.byteLength(text) }, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${Date.now() - startedAt} ms`)
+    ctx.log.info(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} in ${Date.now() - startedAt} ms`)
   } catch (e) {
     if (ctx.signal.aborted) throw ctx.signal.reason
-    ctx.log.warn({ ms: Date.now() - startedAt, error: (e as Error).message }, `${method} ${shown} failed: ${(e as Error).message}`)
     const cause = (e as Error & { cause?: Error }).cause
     const why = cause?.message ? `${(e as Error).message} (${cause.message})` : (e as Error).message
+    ctx.log.warn(`${method} ${shown} failed after ${Date.now() - startedAt} ms: ${why}`)
     throw new TaskFailure(`${method} ${url} failed: ${why}`, { kind: 'http_error', retryable: true, cause: e })
   }
 

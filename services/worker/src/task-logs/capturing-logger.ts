@@ -15,6 +15,9 @@ const LEVEL_NAMES: Readonly<Record<number, TaskLogLevel>> = { 10: 'trace', 20: '
  * attempt and trace ids), to the process log. It records `info` and above — `debug` too when
  * the process logs at debug — whatever the process log's level, because a task's own output
  * matters to whoever reads `baton logs` even when the worker's log is kept quiet.
+ *
+ * One pino instance per attempt costs about 0.1 ms to create (65–140 µs measured, mostly
+ * compiling its redaction), small beside the attempt's NATS round trips.
  */
 export function createCapturingLogger(processLog: Logger, taskLog: TaskLogWriter): Logger {
   const bound = Object.keys(processLog.bindings())

@@ -1,0 +1,42 @@
+import type { Db, GaugeSample, JetStreamManager, QueueGauge, Subjects } from '@baton/shared'
+import { outboxBacklog } from '../db/outbox.js'
+import { timerLagMs } from '../db/timers.js'
+
+/**
+ * The coordinator's gauges, sampled when the metrics endpoint is scraped (never per event):
+ * per queue, from the commands stream — one consumer listing and one stream info per sample —
+ * and the outbox backlog and timer lag, one small query each. A part that fails is left out of
+ * the sample rather than failing the scrape.
+ */
+export function coordinatorGauges(db: Db, jsm: JetStreamManager, subjects: Subjects): () => Promise<GaugeSample> {
+  return async () => {
+    const [queues, backlog, lag] = await Promise.allSettled([queueGauges(jsm, subjects), outboxBacklog(db), timerLagMs(db, new Date())])
+    return {
+      ...(queues.status === 'fulfilled' ? { queues: queues.value } : {}),
+      ...(backlog.status === 'fulfilled' ? { outboxBacklog: backlog.value } : {}),
+      ...(lag.status === 'fulfilled' ? { timerLagSeconds: lag.value / 1000 } : {}),
+    }
+  }
+}
+
+/**
+ * Each queue's depth (not yet delivered), lag (delivered, not acknowledged) and polling workers,
+ * from its `worker_<queue>` consumer. A queue whose consumer does not exist yet (no worker ever
+ * started) still has a depth: the commands waiting on its subject in the work-queue stream.
+ */
+async function queueGauges(jsm: JetStreamManager, subjects: Subjects): Promise<QueueGauge[]> {
+  const prefix = subjects.command('')
+  const byQueue = new Map<string, QueueGauge>()
+  for await (const c of jsm.consumers.list(subjects.commandsStream)) {
+    const filter = c.config.filter_subject
+    if (!filter?.startsWith(prefix)) continue
+    const queue = filter.slice(prefix.length)
+    byQueue.set(queue, { queue, depth: c.num_pending, lag: c.num_ack_pending, workers: c.num_waiting })
+  }
+  const stream = await jsm.streams.info(subjects.commandsStream, { subjects_filter: subjects.commands })
+  for (const [subject, count] of Object.entries(stream.state.subjects ?? {})) {
+    const queue = subject.slice(prefix.length)
+    if (subject.startsWith(prefix) && !byQueue.has(queue)) byQueue.set(queue, { queue, depth: count, lag: 0, workers: 0 })
+  }
+  return [...byQueue.values()]
+}
