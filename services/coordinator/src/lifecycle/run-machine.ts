@@ -241,6 +241,8 @@ export function decide(state: MachineState, event: MachineEvent, now: Date): Dec
     }
 
     case 'timer.fired': {
+      // SLA deadlines concern the run, not a task: the shell raises their alert.
+      if (event.kind === TimerKind.sla) return ignored('sla timers are handled by the shell')
       const task = state.tasks.get(event.taskId)
       if (event.kind === TimerKind.retry) {
         const stale = currentAttempt(task, event.attempt, ['retrying'])

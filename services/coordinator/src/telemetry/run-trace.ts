@@ -24,7 +24,14 @@ const pending = new Set<Promise<void>>()
  */
 export function recordEnded(db: Db, ended: () => EndedWork): void {
   if (!tracingEnabled()) return
-  const work = ended()
+  let work: EndedWork
+  try {
+    work = ended()
+  } catch (e) {
+    // After commit nothing may fail the batch: a telemetry bug costs spans, never events.
+    reportTracingError(e, 'could not collect what the batch ended')
+    return
+  }
   if (work.attempts.length === 0 && work.runs.length === 0) return
   const p: Promise<void> = emitEnded(db, work)
     .catch((e: unknown) => reportTracingError(e, 'could not emit the spans of ended attempts'))
