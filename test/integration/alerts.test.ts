@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
+import { createLogger, NonRetryableError } from '@baton/shared'
+import { startWorker } from '@baton/worker'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
@@ -169,5 +171,31 @@ describe('other causes', () => {
     const a = await eventually(() => on('/revenue', (b) => b.kind === 'queue_unattended')[0], 'queue alert', 20_000)
     assert.match(a.body.summary, /queue 'nobody_polls': 1 task\(s\) waiting/)
     assert.equal(a.body.details.queue, 'nobody_polls')
+  })
+})
+
+describe('alert content', () => {
+  test("a TypeScript task's last log lines come with its alert", async () => {
+    const real = await startWorker({
+      queue: 'al_real',
+      config: ns.config,
+      logger: createLogger({ level: 'silent' }),
+      handlers: {
+        async loader(ctx) {
+          ctx.log.info('connecting to the warehouse')
+          ctx.log.error('COPY failed: disk full on /data')
+          throw new NonRetryableError('load failed')
+        },
+      },
+    })
+    try {
+      await deploy(ns, { name: 'logged', owner: 'revenue-team', tasks: { loader: { queue: 'al_real' } } })
+      const runId = await trigger(ns, 'logged')
+      await waitForRun(ns, runId)
+      const a = await eventually(() => on('/revenue', (b) => b.runId === runId)[0], 'alert')
+      assert.ok((a.body.details.lastLines as string[]).some((l) => /disk full/.test(l)), JSON.stringify(a.body.details.lastLines))
+    } finally {
+      await real.stop()
+    }
   })
 })

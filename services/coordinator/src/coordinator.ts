@@ -24,6 +24,7 @@ import { admitQueuedRuns } from './scheduler/run-admission.js'
 import { raiseMissedReadiness } from './scheduler/readiness-deadlines.js'
 import { loadAlertRoutes } from './alerts/alert-routes.js'
 import { deliverAlerts } from './alerts/alert-delivery.js'
+import { lastLogLinesReader } from './alerts/last-log-lines.js'
 import { watchQueues } from './alerts/queue-watch.js'
 import { drainRunTrace } from './telemetry/run-trace.js'
 import { startCoordinatorMetrics } from './telemetry/coordinator-metrics.js'
@@ -81,6 +82,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const alerting = { routes: loadAlertRoutes(config.alertRoutesPath), repeatWindowMs: config.alertRepeatWindowMs }
   const links = { ...(config.runUrl ? { runUrl: config.runUrl } : {}), ...((config as { traceUrl?: string }).traceUrl ? { traceUrl: (config as { traceUrl?: string }).traceUrl! } : {}) }
 
+  const lastLines = lastLogLinesReader(jsm, subjects)
   let relayedOnce = 0
   const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, alerting, backfillMaxPartitions: config.backfillMaxPartitions, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
   const jobs = [
@@ -92,7 +94,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     new PeriodicJob('schedules', options.scheduleIntervalMs ?? 500, () => fireDueSchedules(db, definitions, subjects, publisher), log),
     new PeriodicJob('admission', options.admissionIntervalMs ?? 200, () => admitQueuedRuns(db, definitions, subjects, publisher), log),
     new PeriodicJob('readiness-deadlines', options.scheduleIntervalMs ?? 500, () => raiseMissedReadiness(db, subjects, publisher, new Date(), alerting), log),
-    new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log), log),
+    new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log, new Date(), lastLines), log),
     new PeriodicJob('queue-watch', options.queueWatchIntervalMs ?? 5000, () => watchQueues(db, jsm, subjects, alerting, config.queueUnattendedAfterMs), log),
   ]
   const stopMetrics = await startCoordinatorMetrics(config, db, jsm, subjects, log)

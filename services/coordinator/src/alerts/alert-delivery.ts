@@ -12,7 +12,14 @@ const MAX_BACKOFF_MS = 5 * 60_000
  * a receiver is down; once delivered it is never sent again. A crash between the receiver's
  * answer and the commit can repeat one send (at-least-once); PagerDuty's dedup_key absorbs it.
  */
-export async function deliverAlerts(db: Db, routes: AlertRoutes, links: AlertLinks, log: Logger, now: Date = new Date()): Promise<boolean> {
+export async function deliverAlerts(
+  db: Db,
+  routes: AlertRoutes,
+  links: AlertLinks,
+  log: Logger,
+  now: Date = new Date(),
+  lastLogLines?: (runId: string, taskId: string, attempt: number) => Promise<string[]>,
+): Promise<boolean> {
   const LIMIT = 20
   return db.transaction().execute(async (trx) => {
     const due = await sql<StoredAlert & { delivery_id: number; channel: string; action: string; attempts: number }>`
@@ -23,6 +30,10 @@ export async function deliverAlerts(db: Db, routes: AlertRoutes, links: AlertLin
       FOR UPDATE OF d SKIP LOCKED`.execute(trx)
     for (const row of due.rows) {
       const channel = routes.channels[row.channel]
+      const d = (row.details ?? {}) as { task?: string; attempt?: number; lastLines?: string[] }
+      if (lastLogLines && row.run_id && d.task && d.attempt && !d.lastLines?.length) {
+        row.details = { ...d, lastLines: await lastLogLines(row.run_id, d.task, d.attempt) }
+      }
       let error: string | undefined
       if (!channel) error = `channel '${row.channel}' is not configured`
       else {
