@@ -70,6 +70,8 @@ export interface BatonMetrics {
   /** Attempts running on this worker (add +1 / -1). */
   readonly workerInFlight: CounterMetric<{ queue: string }>
   readonly workerInvalidCommands: CounterMetric<{ queue: string }>
+  readonly taskLogRecordsDropped: CounterMetric<{ queue: string; reason: 'buffer_full' | 'gave_up' | 'closed' }>
+  readonly taskLogsTruncated: CounterMetric<{ queue: string }>
   /**
    * Registers a source of gauge values, sampled when the endpoint is scraped (at most once a
    * second, bounded by a timeout: a slow source reports its last sample). Returns the unregister.
@@ -149,6 +151,8 @@ const instruments = {
   workerAttemptDuration: histogram('baton_worker_attempt_duration_seconds', "Time an attempt's handler ran on this worker, by queue, workflow and outcome", DURATION_BUCKETS, 's'),
   workerInFlight: counter('baton_worker_attempts_in_flight', 'Attempts running on this worker, by queue', true),
   workerInvalidCommands: counter('baton_worker_invalid_commands_total', 'Command messages terminated because they could not be decoded or validated, by queue'),
+  taskLogRecordsDropped: counter('baton_worker_task_log_records_dropped_total', "Task log records not stored, by queue and reason (buffer_full, gave_up, closed)"),
+  taskLogsTruncated: counter('baton_worker_task_logs_truncated_total', 'Attempts whose task log reached BATON_TASK_LOG_MAX_BYTES, by queue'),
 }
 
 const metricsObject: BatonMetrics = {
