@@ -33,7 +33,7 @@ before(async () => {
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
-      if (failNext > 0 && req.url === '/ops') {
+      if (failNext > 0 && req.url === '/down') {
         failNext--
         res.writeHead(503).end()
         return
@@ -54,8 +54,10 @@ before(async () => {
       `  revenue-slack: { type: slack, url: "${base}/slack" }`,
       `  revenue-pd: { type: pagerduty, routingKey: "rk-1", url: "${base}/pd" }`,
       `  ops-hook: { type: webhook, url: "${base}/ops" }`,
+      `  down-hook: { type: webhook, url: "${base}/down" }`,
       'owners:',
       '  revenue-team: [revenue-hook, revenue-slack, revenue-pd]',
+      '  downtime-team: [down-hook]',
       '  default: [ops-hook]',
     ].join('\n'),
   )
@@ -134,15 +136,15 @@ describe('failures reach their owner once per cause', () => {
   })
 
   test('a receiver that is down for a while still gets exactly one alert', async () => {
-    await deploy(ns, { name: 'downtime', tasks: { boom_x: { queue: 'al' } } })
+    await deploy(ns, { name: 'downtime', owner: 'downtime-team', tasks: { boom_x: { queue: 'al' } } })
     failNext = 3
     const runId = await trigger(ns, 'downtime')
     await waitForRun(ns, runId)
-    await eventually(() => on('/ops', (b) => b.runId === runId).length === 1, 'delivered after the receiver came back', 30_000)
-    const d = await ns.db.selectFrom('alert_deliveries').select(['attempts', 'delivered_at']).where('channel', '=', 'ops-hook').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    await eventually(() => on('/down', (b) => b.runId === runId).length === 1, 'delivered after the receiver came back', 30_000)
+    const d = await ns.db.selectFrom('alert_deliveries').select(['attempts', 'delivered_at']).where('channel', '=', 'down-hook').orderBy('id', 'desc').executeTakeFirstOrThrow()
     assert.equal(d.attempts, 4, 'three refusals, then delivered')
     await new Promise((r) => setTimeout(r, 500))
-    assert.equal(on('/ops', (b) => b.runId === runId).length, 1)
+    assert.equal(on('/down', (b) => b.runId === runId).length, 1)
   })
 })
 

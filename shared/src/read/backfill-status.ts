@@ -32,7 +32,8 @@ export async function getBackfillStatus(db: Db, id: string): Promise<BackfillSta
     if (c.status in runs) runs[c.status as keyof typeof runs] += c.n
   }
   const active = runs.queued + runs.running > 0
-  const status = active ? 'running' : b.cancel_reason ? 'cancelled' : runs.failed > 0 ? 'failed' : 'succeeded'
+  // A run cancelled on its own also leaves its partition undone: the backfill did not complete.
+  const status = active ? 'running' : b.cancel_reason || runs.cancelled > 0 ? 'cancelled' : runs.failed > 0 ? 'failed' : 'succeeded'
   return {
     id: b.id,
     workflow: b.workflow,

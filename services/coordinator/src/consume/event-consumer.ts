@@ -125,7 +125,9 @@ export class EventConsumer {
   }
 
   #describe(batch: JsMsg[], ref: number): { subject: string; msgId: string | null; payload: string } {
-    const m = batch[ref]!
+    const m = batch[ref]
+    // Inputs derived inside the transaction (backfill cancellations) have no message of their own.
+    if (!m) return { subject: 'derived', msgId: null, payload: '' }
     return { subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') || null, payload: dec.decode(m.data) }
   }
 
