@@ -1,4 +1,5 @@
 import { measureRawFloor } from './raw-floor.js'
+import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
 
@@ -94,13 +95,7 @@ async function throughput(coordinators: number): Promise<void> {
     await worker.stop()
     const t = await env.db.selectFrom('history').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'transition').executeTakeFirst()
     const transitions = Number(t?.n)
-    const dupes = await env.db
-      .selectFrom('history')
-      .select(['run_id', 'task_id', 'attempt', 'to_status'])
-      .where('kind', '=', 'transition')
-      .groupBy(['run_id', 'task_id', 'attempt', 'to_status'])
-      .having((eb) => eb.fn.countAll(), '>', 1)
-      .execute()
+    const dupes = await duplicateTransitions(env.db)
     emit({ bench: 'throughput', coordinators, runs, tasks_per_run: width + 2, transitions, seconds: r3(seconds), transitions_per_s: Math.round(transitions / seconds), duplicate_transitions: dupes.length, target: '>=5000/s' })
   } finally {
     await env.close()

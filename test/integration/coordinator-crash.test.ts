@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
-import { deploy, trigger, waitForRun } from '../support/runs.js'
+import { deploy, duplicateTransitions, trigger, waitForRun } from '../support/runs.js'
 import { startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
 
 // Coordinators as real processes: SIGKILL mid-run, restart, and two coordinators sharing work.
@@ -21,16 +21,6 @@ after(async () => {
   for (const p of procs) await p.kill()
   await ns.close()
 })
-
-async function duplicateTransitions(): Promise<unknown[]> {
-  return ns.db
-    .selectFrom('history')
-    .select(['run_id', 'task_id', 'attempt', 'to_status'])
-    .where('kind', '=', 'transition')
-    .groupBy(['run_id', 'task_id', 'attempt', 'to_status'])
-    .having((eb) => eb.fn.countAll(), '>', 1)
-    .execute()
-}
 
 test('a coordinator killed with SIGKILL mid-run is restarted and finishes the run with no task executed twice', async () => {
   const tasks: Record<string, { after?: string[]; queue: string }> = {}
@@ -53,7 +43,7 @@ test('a coordinator killed with SIGKILL mid-run is restarted and finishes the ru
   const executed = worker.executions.filter((e) => e.runId === runId).map((e) => `${e.taskId}/${e.attempt}`)
   assert.equal(executed.length, 40, 'each task executed exactly once')
   assert.equal(new Set(executed).size, 40)
-  assert.deepEqual(await duplicateTransitions(), [])
+  assert.deepEqual(await duplicateTransitions(ns.db), [])
   await worker.stop()
 })
 
@@ -68,7 +58,7 @@ test('two coordinators on one namespace finish 200 runs with no duplicate transi
     return Number(r?.n) === 200
   }, '200 runs to succeed', 120_000)
   assert.equal(new Set(ids).size, 200)
-  assert.deepEqual(await duplicateTransitions(), [])
+  assert.deepEqual(await duplicateTransitions(ns.db), [])
   const executions = worker.executions.filter((e) => ids.includes(e.runId))
   assert.equal(executions.length, 800, 'every task of every run executed exactly once')
   await worker.stop()

@@ -9,7 +9,7 @@ import { startWorker } from '@baton/worker'
 import { createLogger } from '@baton/shared'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
-import { deploy, trigger, waitForRun } from '../support/runs.js'
+import { deploy, duplicateTransitions, trigger, waitForRun } from '../support/runs.js'
 import type { ChildProcess } from 'node:child_process'
 import { freePort, startNats, stopProcess } from '../support/private-nats.js'
 
@@ -105,14 +105,7 @@ test('NATS stopped and restarted mid-run: the run resumes and finishes with ever
   // A NATS killed without syncing may redeliver a command whose ack it lost (at-least-once);
   // the coordinator applies each attempt's result once and every task needed one attempt.
   assert.ok(run.tasks.every((t) => t.status === 'succeeded' && t.attempts === 1))
-  const dupes = await ns.db
-    .selectFrom('history')
-    .select(['task_id', 'attempt', 'to_status'])
-    .where('run_id', '=', runId)
-    .where('kind', '=', 'transition')
-    .groupBy(['task_id', 'attempt', 'to_status'])
-    .having((eb) => eb.fn.countAll(), '>', 1)
-    .execute()
+  const dupes = await duplicateTransitions(ns.db, runId)
   assert.deepEqual(dupes, [])
   assert.ok(executed.length >= 15)
   await worker.stop()

@@ -1,4 +1,4 @@
-import { compileWorkflow, getRunDetails, newId, publishJson, TERMINAL_RUN_STATUSES, type RunDetails, type WorkflowDefinitionInput } from '@baton/shared'
+import { compileWorkflow, getRunDetails, type Db, newId, publishJson, TERMINAL_RUN_STATUSES, type RunDetails, type WorkflowDefinitionInput } from '@baton/shared'
 import { deployWorkflow } from '@baton/coordinator'
 import { eventually, type TestNamespace } from './namespace.js'
 
@@ -29,4 +29,14 @@ export async function waitForRun(ns: TestNamespace, runId: string, timeoutMs = 3
 /** Task id → status of a run. */
 export function statuses(run: RunDetails): Record<string, string> {
   return Object.fromEntries(run.tasks.map((t) => [t.id, t.status]))
+}
+
+/** Transitions recorded more than once (same run, task, attempt and new status): must be none. */
+export async function duplicateTransitions(db: Db, runId?: string): Promise<unknown[]> {
+  let q = db
+    .selectFrom('history')
+    .select(['run_id', 'task_id', 'attempt', 'to_status'])
+    .where('kind', '=', 'transition')
+  if (runId) q = q.where('run_id', '=', runId)
+  return q.groupBy(['run_id', 'task_id', 'attempt', 'to_status']).having((eb) => eb.fn.countAll(), '>', 1).execute()
 }
