@@ -23,6 +23,21 @@ class StaticMigrationProvider implements MigrationProvider {
  * nothing to do.
  */
 export async function migrateToLatest(databaseUrl: string, namespace: string): Promise<string[]> {
+  // Kysely's migrator introspects the whole catalog; a schema of ANOTHER namespace dropped at that
+  // moment (test files, environments sharing a server) fails it with 3F000. Nothing was applied
+  // then (each migration runs in a transaction), so trying again is safe.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(databaseUrl, namespace)
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      if (code !== '3F000' || attempt >= 5) throw e
+      await new Promise((r) => setTimeout(r, 50 * attempt))
+    }
+  }
+}
+
+async function migrateOnce(databaseUrl: string, namespace: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${namespace}` })
   await client.connect()
   try {
