@@ -17,7 +17,12 @@ export async function watchQueues(db: Db, jsm: JetStreamManager, subjects: Subje
   const busy = new Set(waiting.rows.map((w) => w.queue))
   for (const w of waiting.rows) {
     const info = await jsm.consumers.info(subjects.commandsStream, subjects.workerConsumer(w.queue)).catch(() => undefined)
-    const polled = (info?.num_waiting ?? 0) > 0 || (info?.num_ack_pending ?? 0) > 0
+    // A worker between two pull requests shows num_waiting 0 for a moment: a delivery within the
+    // threshold also counts as attended.
+    // The server sends an ISO time (the client's type says nanoseconds); anything else counts as never.
+    const raw: unknown = info?.delivered?.last_active
+    const lastActive = typeof raw === 'string' ? Date.parse(raw) || 0 : 0
+    const polled = (info?.num_waiting ?? 0) > 0 || (info?.num_ack_pending ?? 0) > 0 || now.getTime() - lastActive < unattendedAfterMs
     if (polled) {
       await db.deleteFrom('queue_watch').where('queue', '=', w.queue).execute()
       const fired = await db.selectFrom('alerts').select('cause_key').where('status', '=', 'firing').where('cause_key', 'like', `queue:${w.queue}%`).execute()
