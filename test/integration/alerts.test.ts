@@ -141,16 +141,21 @@ describe('failures reach their owner once per cause', () => {
     const runId = await trigger(ns, 'downtime')
     await waitForRun(ns, runId)
     await eventually(() => on('/down', (b) => b.runId === runId).length === 1, 'delivered after the receiver came back', 30_000)
-    const d = await ns.db
-      .selectFrom('alert_deliveries as d')
-      .innerJoin('alerts as a', 'a.id', 'd.alert_id')
-      .select(['d.attempts', 'd.delivered_at'])
-      .where('d.channel', '=', 'down-hook')
-      .where('a.run_id', '=', runId)
-      .where('d.action', '=', 'trigger')
-      .executeTakeFirstOrThrow()
+    // The receiver answers before the delivery job commits: wait for the row to say delivered.
+    const d = await eventually(
+      async () =>
+        (await ns.db
+          .selectFrom('alert_deliveries as d')
+          .innerJoin('alerts as a', 'a.id', 'd.alert_id')
+          .select(['d.attempts', 'd.delivered_at'])
+          .where('d.channel', '=', 'down-hook')
+          .where('a.run_id', '=', runId)
+          .where('d.action', '=', 'trigger')
+          .where('d.delivered_at', 'is not', null)
+          .executeTakeFirst()) ?? undefined,
+      'delivery recorded',
+    )
     assert.ok(d.attempts >= 2, `refused, retried, then delivered (${d.attempts} attempts)`)
-    assert.ok(d.delivered_at)
     await new Promise((r) => setTimeout(r, 500))
     assert.equal(on('/down', (b) => b.runId === runId).length, 1)
   })

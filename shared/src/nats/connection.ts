@@ -92,39 +92,32 @@ async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamM
   }
 }
 
+const DAY_MS = 24 * 3600_000
+
+/** A stream of the namespace: file storage, de-duplication window and message size in common. */
+function streamConfig(name: string, subject: string, retention: RetentionPolicy, maxAgeMs?: number): Parameters<JetStreamManager['streams']['add']>[0] {
+  return {
+    name,
+    subjects: [subject],
+    retention,
+    storage: StorageType.File,
+    ...(maxAgeMs ? { max_age: nanos(maxAgeMs) } : {}),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_msg_size: 1024 * 1024,
+  }
+}
+
 /**
  * Creates or updates the namespace's streams (idempotent; safe when several processes start at
- * once). Events are kept by limits; commands use work-queue retention so an acknowledged
- * command is gone and each is delivered to one worker of its queue.
+ * once). Events (7 days) and alerts (30 days) are kept by limits; commands use work-queue
+ * retention so an acknowledged command is gone and each is delivered to one worker of its
+ * queue; task logs have their own limits (see task-log-stream.ts).
  */
 export async function ensureStreams(nc: NatsConnection, s: Subjects): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc)
-  await ensureStream(jsm, {
-    name: s.eventsStream,
-    subjects: [s.events],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    max_age: nanos(7 * 24 * 3600_000),
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-    max_msg_size: 1024 * 1024,
-  })
-  await ensureStream(jsm, {
-    name: s.commandsStream,
-    subjects: [s.commands],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-    max_msg_size: 1024 * 1024,
-  })
-  await ensureStream(jsm, {
-    name: s.alertsStream,
-    subjects: [s.alerts],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    max_age: nanos(30 * 24 * 3600_000),
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-    max_msg_size: 1024 * 1024,
-  })
+  await ensureStream(jsm, streamConfig(s.eventsStream, s.events, RetentionPolicy.Limits, 7 * DAY_MS))
+  await ensureStream(jsm, streamConfig(s.commandsStream, s.commands, RetentionPolicy.Workqueue))
+  await ensureStream(jsm, streamConfig(s.alertsStream, s.alerts, RetentionPolicy.Limits, 30 * DAY_MS))
   await ensureStream(jsm, taskLogStreamConfig(s))
   return jsm
 }

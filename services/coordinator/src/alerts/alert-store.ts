@@ -67,21 +67,22 @@ export async function raiseAlerts(db: Db, causes: readonly AlertCause[], routes:
  * dedup_key). Returns how many alerts were resolved.
  */
 export async function resolveAlerts(db: Db, workflow: string, partition: string | null, runId: string, now: Date): Promise<number> {
-  const rows = await db
-    .updateTable('alerts')
-    .set({ status: 'resolved', resolved_at: now })
-    .where('status', '=', 'firing')
-    .where('workflow', '=', workflow)
-    .where((eb) => (partition === null ? eb('run_id', '=', runId) : eb('partition', '=', partition)))
-    .returning('id')
-    .execute()
-  if (rows.length === 0) return 0
-  await sql`
-    INSERT INTO alert_deliveries (alert_id, channel, action)
-    SELECT alert_id, channel, 'resolve' FROM alert_deliveries
-    WHERE alert_id = ANY(${rows.map((r) => Number(r.id))}::bigint[]) AND action = 'trigger'
-    ON CONFLICT DO NOTHING`.execute(db)
-  return rows.length
+  // One statement (it runs for every run that succeeds): resolve, then queue the resolves.
+  const r = await sql<{ n: number }>`
+    WITH resolved AS (
+      UPDATE alerts SET status = 'resolved', resolved_at = ${now}
+      WHERE status = 'firing' AND workflow = ${workflow}
+        AND (CASE WHEN ${partition}::text IS NULL THEN run_id = ${runId}::uuid ELSE partition = ${partition}::text END)
+      RETURNING id
+    ), queued AS (
+      INSERT INTO alert_deliveries (alert_id, channel, action)
+      SELECT d.alert_id, d.channel, 'resolve' FROM alert_deliveries d JOIN resolved r ON r.id = d.alert_id
+      WHERE d.action = 'trigger'
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM resolved)::int AS n`.execute(db)
+  return r.rows[0]?.n ?? 0
 }
 
 /** Resolves one cause (a queue polled again). */
