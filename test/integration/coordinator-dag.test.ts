@@ -7,7 +7,8 @@ import { startScriptedWorker, type ScriptedAction } from '../support/scripted-wo
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
 
 // The coordinator against real NATS and Postgres, with a protocol-level worker whose behaviour
-// each test scripts per task (tasks named fail_* fail, slow_* take 300 ms, the rest succeed).
+// each test scripts per task (tasks named fail_* fail, slow_* take 1.5 s — long enough that all
+// branches are dispatched before the first finishes even on a loaded CI host — the rest succeed).
 
 let ns: TestNamespace
 let coordinator: Coordinator
@@ -19,7 +20,7 @@ function script(cmd: { taskId: string; attempt: number; inputs: Record<string, u
   if (cmd.taskId.startsWith('branch')) return { succeed: { branch: ['chosen'] } }
   if (cmd.taskId.startsWith('check_bad')) return { succeed: { passed: false, sample: [{ id: 1 }] } }
   if (cmd.taskId.startsWith('skip')) return { succeed: null }
-  return { succeed: { task: cmd.taskId, attempt: cmd.attempt, saw: Object.keys(cmd.inputs).sort() }, ...(cmd.taskId.startsWith('slow') ? { delayMs: 300 } : {}) }
+  return { succeed: { task: cmd.taskId, attempt: cmd.attempt, saw: Object.keys(cmd.inputs).sort() }, ...(cmd.taskId.startsWith('slow') ? { delayMs: 1500 } : {}) }
 }
 
 before(async () => {
