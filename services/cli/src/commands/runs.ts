@@ -14,22 +14,13 @@ import {
 } from '@baton/shared'
 import { currentVersions, loadVersion, validateParams } from '@baton/coordinator'
 import { CliClient } from '../client.js'
+import { collect, intOption } from '../options.js'
 import { formatRun, formatRuns, status } from '../format.js'
 import { runTraceLink } from '../run-trace-link.js'
 import { watchRun } from '../watch-run.js'
 
 /** How long `trigger` waits for a coordinator to create the run before explaining why not. */
 const CREATE_WAIT_MS = 15_000
-
-function limitOption(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ValidationError([{ path: '--limit', reason: `must be an integer from 1 to 10000, got "${value}"` }])
-  return n
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
 
 /** Parses `k=v` params; values are typed by the workflow's params schema when it names a type. */
 export function parseParams(pairs: readonly string[], schema: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -115,7 +106,7 @@ export function registerRunCommands(program: Command): void {
     .option('--workflow <name>', 'only this workflow')
     .option('--status <status>', 'only runs in this status')
     .option('--partition <partition>', 'only runs for this partition')
-    .option('--limit <n>', 'how many', limitOption, 50)
+    .option('--limit <n>', 'how many', intOption('--limit', 1, 10_000), 50)
     .option('--json', 'print JSON')
     .action(async (opts: { workflow?: string; status?: string; partition?: string; limit: number; json?: boolean }) => {
       if (opts.status && !(Object.values(RunStatus) as string[]).includes(opts.status)) {

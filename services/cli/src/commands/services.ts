@@ -5,6 +5,7 @@ import { compileWorkflow, createLogger, initTracing, loadConfig, loadWorkflows, 
 import { deployWorkflow, listWorkflows, startCoordinator } from '@baton/coordinator'
 import type { TaskHandler } from '@baton/worker'
 import { CliClient } from '../client.js'
+import { intOption } from '../options.js'
 
 /** Metrics ports of the service commands when `BATON_METRICS_PORT` is unset (Prometheus' usual 9464, then the next). */
 const COORDINATOR_METRICS_PORT = 9464
@@ -27,12 +28,6 @@ async function loadHandlers(path: string | undefined): Promise<Record<string, Ta
   return handlers
 }
 
-function positiveInt(v: string): number {
-  const n = Number.parseInt(v, 10)
-  if (!Number.isInteger(n) || n < 1) throw new ValidationError([{ path: '--concurrency', reason: `must be a positive integer, got "${v}"` }])
-  return n
-}
-
 /** `coordinator`, `worker` and `dev`. */
 export function registerServiceCommands(program: Command): void {
   program
@@ -52,7 +47,7 @@ export function registerServiceCommands(program: Command): void {
     .command('worker')
     .description('run the stock worker (sh and http runners, plus optional TypeScript handlers) for queues')
     .requiredOption('--queue <queue...>', 'queue(s) to take tasks from')
-    .option('--concurrency <n>', 'attempts run at once per queue', positiveInt, 4)
+    .option('--concurrency <n>', 'attempts run at once per queue', intOption('--concurrency', 1), 4)
     .option('--handlers <module>', 'a module exporting `handlers` for TypeScript tasks')
     .action(async (opts: { queue: string[]; concurrency: number; handlers?: string }) => {
       const config = loadConfig(process.env, {}, { metricsPort: WORKER_METRICS_PORT })
@@ -71,7 +66,7 @@ export function registerServiceCommands(program: Command): void {
     .description('local development: deploy PATHs, then run a coordinator and a stock worker for every queue in one process')
     .argument('[paths...]', 'workflow files or folders to deploy first')
     .option('--handlers <module>', 'a module exporting `handlers` for TypeScript tasks')
-    .option('--concurrency <n>', 'attempts run at once per queue', positiveInt, 8)
+    .option('--concurrency <n>', 'attempts run at once per queue', intOption('--concurrency', 1), 8)
     .action(async (paths: string[], opts: { handlers?: string; concurrency: number }) => {
       const config = loadConfig(process.env, {}, { metricsPort: COORDINATOR_METRICS_PORT })
       const log = createLogger({ level: config.logLevel })

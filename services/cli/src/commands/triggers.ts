@@ -19,20 +19,9 @@ import {
 import { currentVersions, loadVersion, validateParams, withPartitionParam } from '@baton/coordinator'
 import { CliClient } from '../client.js'
 import { parseParams } from './runs.js'
+import { collect, intOption } from '../options.js'
 
 const WAIT_MS = 15_000
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
-
-function positiveInt(flag: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new ValidationError([{ path: flag, reason: `must be an integer from 1 to ${max}, got "${v}"` }])
-    return n
-  }
-}
 
 function metaPairs(pairs: readonly string[]): Record<string, string> {
   const meta: Record<string, string> = {}
@@ -185,7 +174,7 @@ export function registerTriggerCommands(program: Command): void {
     .argument('[id]', 'backfill id (for status and cancel)')
     .option('--from <partition>', 'first partition (inclusive)')
     .option('--to <partition>', 'last partition (inclusive)')
-    .option('--concurrency <n>', 'runs at once (1 to 1000)', positiveInt('--concurrency', 1000), 4)
+    .option('--concurrency <n>', 'runs at once (1 to 1000)', intOption('--concurrency', 1, 1000), 4)
     .option('--rerun <which>', 'missing (default): only partitions never done; failed: also failed ones; all: every partition', 'missing')
     .option('--param <key=value>', 'a run param for every run (repeatable)', collect, [])
     .option('--detach', 'create the backfill and return without watching it')

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '@baton/shared'
 import { channelsFor, type AlertRoutes } from './alert-routes.js'
 
@@ -62,17 +62,15 @@ export async function raiseAlerts(db: Db, causes: readonly AlertCause[], routes:
 }
 
 /**
- * A later success resolves what fired for a workflow's partition (or run): each firing alert
- * turns `resolved` and its channels get ONE resolve notification (PagerDuty resolves the same
- * dedup_key). Returns how many alerts were resolved.
+ * Resolves the firing alerts a condition selects and queues ONE resolve notification per channel
+ * that got the trigger (PagerDuty resolves the same dedup_key) — a single statement, since it
+ * runs for every run that succeeds. Returns how many alerts were resolved.
  */
-export async function resolveAlerts(db: Db, workflow: string, partition: string | null, runId: string, now: Date): Promise<number> {
-  // One statement (it runs for every run that succeeds): resolve, then queue the resolves.
+async function resolveWhere(db: Db, where: RawBuilder<boolean>, now: Date): Promise<number> {
   const r = await sql<{ n: number }>`
     WITH resolved AS (
       UPDATE alerts SET status = 'resolved', resolved_at = ${now}
-      WHERE status = 'firing' AND workflow = ${workflow}
-        AND (CASE WHEN ${partition}::text IS NULL THEN run_id = ${runId}::uuid ELSE partition = ${partition}::text END)
+      WHERE status = 'firing' AND ${where}
       RETURNING id
     ), queued AS (
       INSERT INTO alert_deliveries (alert_id, channel, action)
@@ -85,13 +83,13 @@ export async function resolveAlerts(db: Db, workflow: string, partition: string 
   return r.rows[0]?.n ?? 0
 }
 
-/** Resolves one cause (a queue polled again). */
-export async function resolveCause(db: Db, causeKey: string, now: Date): Promise<void> {
-  const rows = await db.updateTable('alerts').set({ status: 'resolved', resolved_at: now }).where('status', '=', 'firing').where('cause_key', '=', causeKey).returning('id').execute()
-  if (rows.length === 0) return
-  await sql`
-    INSERT INTO alert_deliveries (alert_id, channel, action)
-    SELECT alert_id, channel, 'resolve' FROM alert_deliveries
-    WHERE alert_id = ANY(${rows.map((r) => Number(r.id))}::bigint[]) AND action = 'trigger'
-    ON CONFLICT DO NOTHING`.execute(db)
+/** A later success resolves what fired for a workflow's partition (or, unpartitioned, its run). */
+export async function resolveAlerts(db: Db, workflow: string, partition: string | null, runId: string, now: Date): Promise<number> {
+  const which = partition === null ? sql<boolean>`run_id = ${runId}::uuid` : sql<boolean>`partition = ${partition}::text`
+  return resolveWhere(db, sql<boolean>`workflow = ${workflow} AND ${which}`, now)
+}
+
+/** A queue polled again (or empty) resolves its `queue_unattended` alerts, whatever their owner. */
+export async function resolveQueueAlerts(db: Db, queue: string, now: Date): Promise<number> {
+  return resolveWhere(db, sql<boolean>`kind = 'queue_unattended' AND details->>'queue' = ${queue}`, now)
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db, JetStreamManager, Subjects } from '@baton/shared'
-import { raiseAlerts, resolveCause } from './alert-store.js'
+import { raiseAlerts, resolveQueueAlerts } from './alert-store.js'
 import type { AlertRoutes } from './alert-routes.js'
 
 /**
@@ -25,8 +25,7 @@ export async function watchQueues(db: Db, jsm: JetStreamManager, subjects: Subje
     const polled = (info?.num_waiting ?? 0) > 0 || (info?.num_ack_pending ?? 0) > 0 || now.getTime() - lastActive < unattendedAfterMs
     if (polled) {
       await db.deleteFrom('queue_watch').where('queue', '=', w.queue).execute()
-      const fired = await db.selectFrom('alerts').select('cause_key').where('status', '=', 'firing').where('cause_key', 'like', `queue:${w.queue}%`).execute()
-      for (const f of fired) await resolveCause(db, f.cause_key!, now)
+      await resolveQueueAlerts(db, w.queue, now)
       continue
     }
     await db.transaction().execute(async (trx) => {
@@ -59,7 +58,6 @@ export async function watchQueues(db: Db, jsm: JetStreamManager, subjects: Subje
   for (const { queue } of watched) {
     if (busy.has(queue)) continue
     await db.deleteFrom('queue_watch').where('queue', '=', queue).execute()
-    const fired = await db.selectFrom('alerts').select('cause_key').where('status', '=', 'firing').where('cause_key', 'like', `queue:${queue}%`).execute()
-    for (const f of fired) await resolveCause(db, f.cause_key!, now)
+    await resolveQueueAlerts(db, queue, now)
   }
 }
