@@ -51,6 +51,23 @@ apt_install() {
 }
 
 # ---------------------------------------------------------------------------------------- NATS
+# use_answering LABEL URL PROBE HOST PORT PIDFILE PATTERN STARTED_BY: when something answers on
+# HOST:PORT, use it if the probe accepts it (saying whether this script started it), else stop.
+# Returns 1 when nothing answers, so the caller starts a server.
+use_answering() {
+  local label=$1 url=$2 probe=$3 host=$4 port=$5 pidfile=$6 pattern=$7 started_by=$8 msg pid
+  tcp_open "$host" "$port" || return 1
+  if msg=$("${PROBE[@]}" "$probe" "$url" 2>&1); then
+    if pid=$(pid_of_ours "$pidfile" "$pattern"); then
+      echo "$label: using $url ($started_by started earlier by this script, pid $pid; $msg)"
+    else
+      echo "$label: using existing server at $url ($msg)"
+    fi
+    return 0
+  fi
+  die "something answers on $host:$port but it is not usable as $label ($url): $msg"
+}
+
 ensure_nats() {
   local host port pidfile logfile store pid deadline msg hp
   hp=$("${PROBE[@]}" hostport "$BATON_NATS_URL" 4222) || die "cannot parse BATON_NATS_URL=$BATON_NATS_URL"
@@ -59,17 +76,7 @@ ensure_nats() {
   logfile=$STATE/nats-$port.log
   store=$STATE/nats/$port
 
-  if tcp_open "$host" "$port"; then
-    if msg=$("${PROBE[@]}" nats "$BATON_NATS_URL" 2>&1); then
-      if pid=$(pid_of_ours "$pidfile" "$STATE/nats"); then
-        echo "NATS: using $BATON_NATS_URL (nats-server started earlier by this script, pid $pid; $msg)"
-      else
-        echo "NATS: using existing server at $BATON_NATS_URL ($msg)"
-      fi
-      return 0
-    fi
-    die "something answers on $host:$port but it is not a usable NATS with JetStream: $msg"
-  fi
+  use_answering NATS "$BATON_NATS_URL" nats "$host" "$port" "$pidfile" "$STATE/nats" nats-server && return 0
 
   local bin
   bin=$(command -v nats-server || true)
@@ -119,17 +126,7 @@ ensure_pg() {
   read -r host port <<<"$hp"
   local pidfile=$STATE/pg-$port.pid
 
-  if tcp_open "$host" "$port"; then
-    if msg=$("${PROBE[@]}" pg "$BATON_DATABASE_URL" 2>&1); then
-      if pid=$(pid_of_ours "$pidfile" "$STATE/pg/"); then
-        echo "Postgres: using $BATON_DATABASE_URL (embedded-postgres started earlier by this script, pid $pid; $msg)"
-      else
-        echo "Postgres: using existing server at $BATON_DATABASE_URL ($msg)"
-      fi
-      return 0
-    fi
-    die "something answers on $host:$port but does not accept $BATON_DATABASE_URL: $msg"
-  fi
+  use_answering Postgres "$BATON_DATABASE_URL" pg "$host" "$port" "$pidfile" "$STATE/pg/" embedded-postgres && return 0
 
   # A Debian cluster configured on this port (e.g. the machine's own postgresql package)?
   if command -v pg_lsclusters >/dev/null 2>&1; then
