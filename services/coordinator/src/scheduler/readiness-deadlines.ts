@@ -1,6 +1,6 @@
 import { newId, type Db, type ReadinessMissed, type Subjects } from '@baton/shared'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
-import { currentVersions } from '../db/workflows.js'
+import { currentVersions, loadVersion } from '../db/workflows.js'
 import { writeBatch } from '../db/batch-write.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
 import { raiseAlerts, type AlertCause } from '../alerts/alert-store.js'
@@ -34,9 +34,8 @@ export async function raiseMissedReadiness(
     const versions = await currentVersions(trx, [...new Set(due.map((d) => d.workflow))])
     const defs = new Map<string, { sources: string[]; owner: string | null }>()
     for (const [name, hash] of versions) {
-      const row = await trx.selectFrom('workflow_versions').select('definition').where('hash', '=', hash).executeTakeFirstOrThrow()
-      const def = row.definition as { when?: { sourcesLanded: string[] }; owner?: string }
-      defs.set(name, { sources: def.when?.sourcesLanded ?? [], owner: def.owner ?? null })
+      const def = (await loadVersion(trx, hash))?.definition
+      defs.set(name, { sources: def?.when?.sourcesLanded ?? [], owner: def?.owner ?? null })
     }
     const messages: OutboxMessage[] = []
     for (const r of due) {
