@@ -7,7 +7,9 @@ SHELL := /bin/bash
 export BATON_NATS_URL ?= nats://127.0.0.1:4222
 export BATON_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton
 
-NODE_TSX := node --import tsx
+# `baton-source` resolves @baton/* to their TypeScript sources (run through tsx): tests, the
+# demo and scripts see the code as it is now; the `baton` command runs its built bundle.
+NODE_TSX := node --conditions=baton-source --import tsx
 TEST_FLAGS := --test --test-concurrency=4 --test-timeout=300000
 
 # Node 20's --test does not expand globs: expand them here; patterns matching nothing drop out.
@@ -19,12 +21,15 @@ ALL_TESTS = $(UNIT_TESTS) $(SUITE_TESTS)
 DEMO := examples/daily_revenue/demo.ts
 BENCH := test/bench/run.ts
 
-.PHONY: help setup node-deps services demo test test-unit typecheck bench services-stop clean
+.PHONY: help setup node-deps services build pack lint demo test test-unit typecheck bench services-stop clean
 
 help:
 	@echo "make demo           set up (deps + NATS + Postgres), then run the example pipeline"
 	@echo "make test           set up, type-check, run the whole test suite"
 	@echo "make test-unit      only the colocated unit tests (src/**/*.test.ts; no services)"
+	@echo "make build          compile the packages (tsc -b) and bundle the baton command"
+	@echo "make pack           build, then write installable tarballs to dist/packages/"
+	@echo "make lint           ESLint: the package graph (no cycles, no deep imports, services apart)"
 	@echo "make bench          set up, then run the benchmarks"
 	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
 	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
@@ -40,16 +45,27 @@ node-deps:
 services: node-deps
 	@bash scripts/ensure-services.sh start
 
-demo: setup
+build: node-deps
+	npx tsc -b tsconfig.build.json
+	node scripts/build-cli.mjs
+
+pack: build
+	node scripts/pack.mjs
+
+lint: node-deps
+	npx eslint --max-warnings 0 .
+
+demo: setup build
 	@test -f $(DEMO) || { echo "$(DEMO) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(DEMO)
 
 typecheck: node-deps
 	npx tsc -p tsconfig.json --noEmit
 
-test: setup
+test: setup build
 	@bash scripts/ensure-services.sh nats-binary
 	npx tsc -p tsconfig.json --noEmit
+	npx eslint --max-warnings 0 .
 	@if [ -z "$(strip $(ALL_TESTS))" ]; then echo "no test files found" >&2; exit 1; fi
 	$(NODE_TSX) $(TEST_FLAGS) $(ALL_TESTS)
 
@@ -57,7 +73,7 @@ test-unit: node-deps
 	@if [ -z "$(strip $(UNIT_TESTS))" ]; then echo "no unit test files found" >&2; exit 1; fi
 	$(NODE_TSX) $(TEST_FLAGS) $(UNIT_TESTS)
 
-bench: setup
+bench: setup build
 	@test -f $(BENCH) || { echo "$(BENCH) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(BENCH)
 

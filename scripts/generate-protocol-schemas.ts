@@ -107,6 +107,8 @@ const MESSAGES: readonly ProtocolMessage[] = [
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = join(ROOT, 'docs', 'schemas')
 const SUFFIX = '.schema.json'
+/** Files in OUT_DIR that another generator owns: scripts/generate-definition-schema.ts writes workflow.schema.json. */
+const NOT_OURS = new Set(['workflow.schema.json'])
 
 /** The file contents the generator produces, by file name. */
 function render(): Map<string, string> {
@@ -130,7 +132,7 @@ function readOrUndefined(path: string): string | undefined {
 /** Generated-looking files in the output directory (`*.schema.json`). */
 function existingSchemaFiles(): string[] {
   try {
-    return readdirSync(OUT_DIR).filter((f) => f.endsWith(SUFFIX))
+    return readdirSync(OUT_DIR).filter((f) => f.endsWith(SUFFIX) && !NOT_OURS.has(f))
   } catch {
     return []
   }

@@ -1,4 +1,6 @@
-import { z } from 'zod'
+// zod/mini: the same validation as zod's classic API, tree-shaken to a few KiB, so that every
+// command of the CLI can read its config without loading all of zod (docs/operations.md, CLI start-up).
+import * as z from 'zod/mini'
 import { ValidationError } from './errors.js'
 
 /**
@@ -44,30 +46,36 @@ export interface BatonConfig {
   readonly metricsHost: string
 }
 
+const text = z.string().check(z.minLength(1))
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max))
+
 const ConfigSchema = z.object({
-  BATON_NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  BATON_DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/baton'),
-  BATON_NAMESPACE: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lowercase letters, digits and _ (start with a letter, at most 40 chars)')
-    .default('baton'),
-  BATON_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  BATON_BACKFILL_MAX_PARTITIONS: z.coerce.number().int().min(1).max(100_000).default(1000),
-  BATON_TASK_LOG_MAX_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
-  BATON_ALERT_ROUTES: z.string().min(1).optional(),
-  BATON_RUN_URL: z.string().min(1).optional(),
-  BATON_ALERT_REPEAT_WINDOW_MS: z.coerce.number().int().min(0).default(3_600_000),
-  BATON_QUEUE_UNATTENDED_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
-  BATON_TRACE_URL: z.string().includes('{traceId}', { message: 'must contain {traceId}' }).optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.string().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.string().optional(),
+  BATON_NATS_URL: z._default(text, 'nats://127.0.0.1:4222'),
+  BATON_DATABASE_URL: z._default(text, 'postgres://postgres@127.0.0.1:5432/baton'),
+  BATON_NAMESPACE: z._default(
+    z.string().check(z.regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lowercase letters, digits and _ (start with a letter, at most 40 chars)')),
+    'baton',
+  ),
+  BATON_LOG_LEVEL: z._default(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), 'info'),
+  BATON_BACKFILL_MAX_PARTITIONS: z._default(int(1, 100_000), 1000),
+  BATON_TASK_LOG_MAX_BYTES: z._default(int(0, 64 * 1024 * 1024), 1024 * 1024),
+  BATON_ALERT_ROUTES: z.optional(text),
+  BATON_RUN_URL: z.optional(text),
+  BATON_ALERT_REPEAT_WINDOW_MS: z._default(int(0), 3_600_000),
+  BATON_QUEUE_UNATTENDED_AFTER_MS: z._default(int(1000), 60_000),
+  BATON_TRACE_URL: z.optional(z.string().check(z.includes('{traceId}', { message: 'must contain {traceId}' }))),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.optional(z.string()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.optional(z.string()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.optional(z.string()),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.optional(z.string()),
   // Unset (or empty) stays undefined, so a command can tell "unset" from an explicit 0 (off).
-  BATON_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
-  BATON_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  OTEL_SDK_DISABLED: z.string().optional(),
-  OTEL_TRACES_EXPORTER: z.string().optional(),
+  BATON_METRICS_PORT: z.pipe(
+    z.transform((v: unknown) => (v === '' ? undefined : v)),
+    z.optional(int(0, 65535)),
+  ),
+  BATON_METRICS_HOST: z._default(text, '127.0.0.1'),
+  OTEL_SDK_DISABLED: z.optional(z.string()),
+  OTEL_TRACES_EXPORTER: z.optional(z.string()),
 })
 
 /**

@@ -9,7 +9,8 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y
  */
 export function parseDuration(input: string | number, path = 'duration'): number {
   if (typeof input === 'number') {
-    if (Number.isFinite(input) && input >= 0) return input
+    // Milliseconds are whole: the wire protocol carries integers.
+    if (Number.isFinite(input) && input >= 0) return Math.round(input)
     throw new ValidationError([{ path, reason: `invalid duration ${JSON.stringify(input)}: must be a non-negative number of milliseconds` }])
   }
   const text = input.trim()

@@ -3,6 +3,25 @@
  * sets `name`, and passes `cause`. Subclasses are grouped by what the caller should do.
  */
 
+/**
+ * Makes `instanceof` work across copies of Baton's code: a user's project has @baton/sdk and
+ * @baton/cli, each with its own copy of these classes, and the CLI's bundle loads each command
+ * separately — an error thrown by one copy must still be recognised by another. Each class marks
+ * its prototype with a global symbol of its name; `instanceof` checks the mark (inherited by
+ * subclasses) instead of the prototype chain. Temporal's SDK solves the same problem this way.
+ */
+export function markErrorClass(cls: abstract new (...args: never[]) => Error, name: string): void {
+  const mark = Symbol.for(`baton.error.${name}`)
+  Object.defineProperty(cls.prototype, mark, { value: true, enumerable: false })
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    // A subclass that is not marked itself inherits this static method: it gets the ordinary check.
+    value: function (this: unknown, value: unknown): boolean {
+      if (this !== cls) return Function.prototype[Symbol.hasInstance].call(this, value)
+      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[mark] === true
+    },
+  })
+}
+
 /** Options every Baton error accepts. */
 export interface BatonErrorOptions {
   cause?: unknown
@@ -66,6 +85,13 @@ export class UnavailableError extends BatonError {
     super('UNAVAILABLE', message, options)
   }
 }
+
+markErrorClass(BatonError, 'BatonError')
+markErrorClass(ValidationError, 'ValidationError')
+markErrorClass(NotFoundError, 'NotFoundError')
+markErrorClass(IllegalTransitionError, 'IllegalTransitionError')
+markErrorClass(NonRetryableError, 'NonRetryableError')
+markErrorClass(UnavailableError, 'UnavailableError')
 
 /** Coerces anything caught at a boundary into an Error. */
 export function toError(e: unknown): Error {

@@ -11,11 +11,14 @@ export { loadConfig, type BatonConfig } from './config.js'
 export * from './definition/schema.js'
 export * from './definition/compile.js'
 export { workflow, task, isWorkflowSpec, type WorkflowOptions, type WorkflowSpec } from './definition/dsl.js'
-export { loadWorkflows } from './definition/load.js'
+export { suggestionFor } from './definition/suggest.js'
+export { loadWorkflows, loadDefinitionFiles, TYPESCRIPT_EXTENSIONS, type LoadedDefinitions, type LoadOptions, type ModuleImporter } from './definition/load.js'
+export { definitionWarnings } from './definition/warnings.js'
 export * from './messages/schemas.js'
 export * from './messages/task-log.js'
 export { subjectsFor, type Subjects } from './nats/subjects.js'
 export * from './nats/connection.js'
+export * from './nats/worker-discovery.js'
 export { taskLogStreamConfig, TASK_LOG_MAX_AGE_MS, TASK_LOG_DUPLICATE_WINDOW_MS } from './nats/task-log-stream.js'
 export type * from './db/types.js'
 export { createDb, ensureDatabase, PREPARE, type Db } from './db/connect.js'
@@ -36,10 +39,30 @@ export {
   type DeadLetterKind,
 } from './telemetry/metrics.js'
 export { initTracing, shutdownTracing, tracingEnabled, emitSpan, withSpan, reportTracingError, type EmittedSpan, type LiveSpanOptions, type SpanAttributes, type SpanKindName } from './telemetry/tracing.js'
-export { getRunDetails, listRuns, type RunDetails, type RunSummary, type TaskDetails } from './read/run-details.js'
+// The catalog: definition storage and the read models the CLI, coordinator and API share.
+export {
+  deployWorkflow,
+  archiveWorkflow,
+  activeVersion,
+  archivedReason,
+  workflowStates,
+  currentVersions,
+  loadVersion,
+  listWorkflows,
+  sourceUsers,
+  currentDefinitions,
+  type DeployResult,
+  type DeployedWorkflow,
+  type WorkflowState,
+} from './catalog/definition-store.js'
+export { resolveRunParams, validateParams, withPartitionParam, type ParamsResolution } from './catalog/run-params.js'
+export { getRunDetails, listRuns, runIdByKey, type RunDetails, type RunSummary, type RunFilter, type TaskDetails, type AttemptDetails, type CheckResult } from './catalog/run-details.js'
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
-export { getBackfillStatus, type BackfillStatus } from './read/backfill-status.js'
+export { getBackfillStatus, type BackfillStatus } from './catalog/backfill-status.js'
 export * from './schedule/cron-schedule.js'
-export { getReadiness, type PartitionReadiness } from './read/readiness-status.js'
-export { getRunContext, type RunContext } from './read/run-context.js'
-export { getFreshness, type Freshness } from './read/freshness.js'
+export { getReadiness, type PartitionReadiness } from './catalog/readiness-status.js'
+export { getRunContext, type RunContext } from './catalog/run-context.js'
+export { getFreshness, type Freshness } from './catalog/freshness.js'
+export { listWorkflowSummaries, type WorkflowSummary } from './catalog/workflow-summaries.js'
+export { listAlerts, type AlertView, type AlertDeliveryView, type AlertFilter } from './catalog/alert-list.js'
+export { listDeadLetters, type DeadLetterView, type DeadLetterFilter } from './catalog/dead-letter-list.js'

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { compileWorkflow, decodeJson, ensureConsumer, newId, publishJson, type TaskCommand } from '@baton/shared'
+import { compileWorkflow, deployWorkflow, decodeJson, ensureConsumer, newId, publishJson, type TaskCommand } from '@baton/shared'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
-import { deployWorkflow } from '@baton/coordinator'
 
 /** A benchmark namespace: a test namespace plus the coordinators' consumer, made up front. */
 export type BenchEnv = TestNamespace

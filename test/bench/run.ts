@@ -1,4 +1,5 @@
 import { measureRawFloor } from './raw-floor.js'
+import { cliStartup } from './cli-startup.js'
 import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
@@ -134,6 +135,7 @@ async function fanout(): Promise<void> {
 }
 
 const only = process.argv[2]
+if (!only || only === 'cli') emit(await cliStartup(n(20)))
 if (!only || only === 'handoff') await handoff()
 if (!only || only === 'throughput') {
   await throughput(1)

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { runBaton, startBaton, type BatonProcess } from '../support/processes.js'
 import { waitForRun } from '../support/runs.js'
+import { type CliResult, assertOneErrorLine, UUID, STACK, batonJson as batonJsonIn, triggerId as triggerIdIn } from '../support/cli-assertions.js'
 
 // The `baton` command as a user drives it: one namespace, fixtures deployed from
 // test/e2e/fixtures/ (TS, JSON, YAML), then one `baton dev` process running a coordinator and
@@ -14,8 +15,6 @@ import { waitForRun } from '../support/runs.js'
 
 const FIXTURES = 'test/e2e/fixtures/'
 const INVALID = 'test/e2e/fixtures-invalid'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const STACK = /\n\s+at /
 /** The status words of the public contract, exactly. */
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled']
 const TASK_STATUSES = ['pending', 'queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'upstream_failed', 'cancelled']
@@ -28,48 +27,18 @@ interface RunJson {
   params: Record<string, unknown>
   tasks: { id: string; status: string; attempts: number; output: unknown; error: { message?: string } | null }[]
 }
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 let ns: TestNamespace
 let dev: BatonProcess
-let firstDeploy: Result
+let firstDeploy: CliResult
 let tmp: string
 
-function baton(args: string[], env: Record<string, string> = ns.env): Promise<Result> {
+function baton(args: string[], env: Record<string, string> = ns.env): Promise<CliResult> {
   return runBaton(args, env)
 }
 
-/** Runs a command that must succeed and parses its JSON stdout. */
-async function batonJson<T>(args: string[]): Promise<T> {
-  const r = await baton([...args, '--json'])
-  assert.equal(r.code, 0, `baton ${args.join(' ')} failed: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
-
-/** A user mistake or failure reported as exactly one `error:` line on stderr, no stack trace. */
-function assertOneErrorLine(r: Result, pattern: RegExp, code = 2): void {
-  assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`)
-  assert.equal(r.stdout, '')
-  assert.doesNotMatch(r.stderr, STACK)
-  const lines = r.stderr.trimEnd().split('\n')
-  assert.equal(lines.length, 1, `one line expected, got:\n${r.stderr}`)
-  assert.match(lines[0]!, /^error: /)
-  assert.match(lines[0]!, pattern)
-}
-
-/** `trigger` without --wait: returns the printed run id. */
-async function triggerId(args: string[]): Promise<string> {
-  const r = await baton(['trigger', ...args])
-  assert.equal(r.code, 0, r.stderr)
-  assert.match(r.stdout, /^[0-9a-f-]{36}\n$/, 'stdout is just the run id')
-  const id = r.stdout.trim()
-  assert.match(id, UUID)
-  return id
-}
+const batonJson = <T>(args: string[]): Promise<T> => batonJsonIn<T>(ns.env, args)
+const triggerId = (args: string[]): Promise<string> => triggerIdIn(ns.env, args)
 
 function task(run: RunJson, id: string): RunJson['tasks'][number] {
   const t = run.tasks.find((x) => x.id === id)
@@ -128,10 +97,11 @@ describe('baton deploy', () => {
   })
 
   test('--json lists each workflow with its version hash, task count and queues', async () => {
-    const out = await batonJson<{ workflow: string; changed: boolean; hash: string; tasks: number; queues: string[] }[]>(['deploy', FIXTURES])
+    const out = await batonJson<{ workflow: string; changed: boolean; restored: boolean; hash: string; tasks: number; queues: string[]; warnings: unknown[] }[]>(['deploy', FIXTURES])
     const byName = Object.fromEntries(out.map((w) => [w.workflow, w]))
     assert.deepEqual(Object.keys(byName).sort(), ['cli_failing', 'cli_revenue', 'cli_sh_env', 'cli_sleeper'])
-    assert.deepEqual(byName.cli_revenue, { workflow: 'cli_revenue', changed: false, hash: byName.cli_revenue!.hash, tasks: 2, queues: ['cli_ts', 'default'] })
+    // Workers of `baton dev` run every queue with the fixtures' handlers: nothing to warn about.
+    assert.deepEqual(byName.cli_revenue, { workflow: 'cli_revenue', changed: false, restored: false, hash: byName.cli_revenue!.hash, tasks: 2, queues: ['cli_ts', 'default'], warnings: [] })
     for (const w of out) assert.match(w.hash, /^[0-9a-f]{64}$/)
     const line = firstDeploy.stdout.split('\n').find((l) => l.includes(' cli_revenue '))!
     assert.ok(line.includes(byName.cli_revenue!.hash.slice(0, 12)), 'the text output shows the same version')

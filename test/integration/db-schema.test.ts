@@ -10,7 +10,7 @@ import { createTestNamespace, type TestNamespace } from '../support/namespace.js
 
 const columns = {
   workflow_versions: { hash: true, name: true, definition: true, created_at: true },
-  workflows: { name: true, current_hash: true, paused: true, updated_at: true },
+  workflows: { name: true, current_hash: true, paused: true, updated_at: true, archived_at: true },
   runs: {
     id: true, workflow: true, version_hash: true, idempotency_key: true, partition: true, params: true, status: true, trigger: true,
     requested_by: true, tasks_total: true, tasks_terminal: true, tasks_bad: true, cancel_reason: true, created_at: true, started_at: true,

@@ -1,5 +1,4 @@
-import { compileWorkflow, getRunDetails, type Db, newId, publishJson, TERMINAL_RUN_STATUSES, type RunDetails, type WorkflowDefinitionInput } from '@baton/shared'
-import { deployWorkflow } from '@baton/coordinator'
+import { compileWorkflow, deployWorkflow, getRunDetails, type Db, newId, publishJson, TERMINAL_RUN_STATUSES, type RunDetails, type WorkflowDefinitionInput } from '@baton/shared'
 import { eventually, type TestNamespace } from './namespace.js'
 
 /** Deploys a definition into the namespace. */

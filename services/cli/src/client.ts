@@ -1,31 +1,30 @@
 import { sql } from 'kysely'
 import {
-  connectNats,
   BatonError,
   UnavailableError,
   createDb,
   ensureDatabase,
-  ensureStreams,
-  jetstreamClient,
   loadConfig,
   migrateToLatest,
   subjectsFor,
   type BatonConfig,
   type Db,
   type JetStreamClient,
+  type JetStreamManager,
   type NatsConnection,
   type Subjects,
 } from '@baton/shared'
 
 /**
- * What CLI commands use to talk to a deployment: the namespace's database and NATS, opened on
- * first use and closed by `close()`.
+ * What CLI commands use to talk to a deployment: the namespace's database and NATS, each opened
+ * on first use (NATS code is loaded only then) and closed by `close()`.
  */
 export class CliClient {
   readonly config: BatonConfig
   readonly subjects: Subjects
   #db: Db | undefined
   #nc: NatsConnection | undefined
+  #jsm: JetStreamManager | undefined
 
   constructor(config: BatonConfig = loadConfig()) {
     this.config = config
@@ -55,13 +54,28 @@ export class CliClient {
     return this.#db
   }
 
+  /** The NATS connection, with the namespace's streams provisioned. */
+  async nats(): Promise<NatsConnection> {
+    if (!this.#nc) {
+      const { openNatsSession } = await import('./nats-session.js')
+      const session = await openNatsSession(this.config.natsUrl, this.subjects)
+      this.#nc = session.nc
+      this.#jsm = session.jsm
+    }
+    return this.#nc
+  }
+
   /** JetStream, with the namespace's streams provisioned. */
   async js(): Promise<JetStreamClient> {
-    if (!this.#nc) {
-      this.#nc = await connectNats(this.config.natsUrl, 'baton-cli')
-      await ensureStreams(this.#nc, this.subjects)
-    }
-    return jetstreamClient(this.#nc)
+    const nc = await this.nats()
+    const { jetstreamOf } = await import('./nats-session.js')
+    return jetstreamOf(nc)
+  }
+
+  /** JetStream management (stream and consumer info). */
+  async jsm(): Promise<JetStreamManager> {
+    await this.nats()
+    return this.#jsm!
   }
 
   /** Closes what was opened. */

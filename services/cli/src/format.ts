@@ -1,5 +1,5 @@
 import Table from 'cli-table3'
-import { formatDuration, type RunDetails, type RunSummary } from '@baton/shared'
+import { formatDuration, type AlertView, type DeadLetterView, type Freshness, type RunDetails, type RunSummary, type WorkflowSummary } from '@baton/shared'
 import type { RunTraceLink } from './run-trace-link.js'
 
 const COLOR: Record<string, string> = {
@@ -22,14 +22,36 @@ function took(start: string | null, end: string | null): string {
   return start && end ? formatDuration(new Date(end).getTime() - new Date(start).getTime()) : ''
 }
 
+const ms = (v: number | null): string => (v === null ? '-' : formatDuration(v))
+
 function brief(v: unknown, max = 60): string {
   if (v === null || v === undefined) return ''
   const s = typeof v === 'string' ? v : JSON.stringify(v)
   return s.length > max ? `${s.slice(0, max - 1)}…` : s
 }
 
-/** The human view of one run: a header (with its trace when given) and a task table. */
-export function formatRun(run: RunDetails, trace?: RunTraceLink): string {
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] } })
+}
+
+/** Sample rows of a failed check as a table when they are objects, else as JSON lines. */
+function sampleText(sample: unknown): string {
+  if (!Array.isArray(sample) || sample.length === 0) return sample === null || sample === undefined ? '' : brief(sample, 400)
+  if (sample.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) {
+    const cols = [...new Set(sample.flatMap((r) => Object.keys(r as object)))]
+    const t = table(cols)
+    for (const r of sample.slice(0, 20)) t.push(cols.map((c) => brief((r as Record<string, unknown>)[c], 40)))
+    return `${t.toString()}${sample.length > 20 ? `\n(${sample.length - 20} more rows in --json)` : ''}`
+  }
+  return sample.slice(0, 20).map((r) => brief(r, 200)).join('\n')
+}
+
+/**
+ * The human view of one run: a header (with its trace when given) and a task table; with
+ * `attempts`, every attempt with its queue wait, duration and backoff, and failed checks with
+ * their details and sample of bad rows.
+ */
+export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { attempts?: boolean } = {}): string {
   const head = [
     `run        ${run.id}`,
     `workflow   ${run.workflow}`,
@@ -39,17 +61,88 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink): string {
     `trigger    ${run.trigger}   started ${run.startedAt ?? '-'}   took ${took(run.startedAt, run.finishedAt) || '-'}`,
     ...(trace ? [`trace      ${trace.traceUrl ?? trace.traceId}`] : []),
   ].join('\n')
-  const table = new Table({ head: ['task', 'status', 'attempts', 'took', 'output / error'], style: { head: [], border: [] } })
+  const tasks = table(['task', 'status', 'attempts', 'took', 'output / error'])
   for (const t of run.tasks) {
     const err = t.error as { message?: string } | null
-    table.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), err?.message ? `error: ${brief(err.message)}` : brief(t.output)])
+    tasks.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), err?.message ? `error: ${brief(err.message)}` : brief(t.output)])
   }
-  return `${head}\n${table.toString()}\n`
+  let out = `${head}\n${tasks.toString()}\n`
+  if (!options.attempts) return out
+  const attempts = table(['task', 'attempt', 'status', 'worker', 'backoff', 'queue wait', 'ran', 'error'])
+  for (const t of run.tasks) {
+    for (const a of t.attemptDetails) {
+      const err = a.error as { message?: string; kind?: string } | null
+      attempts.push([t.id, String(a.attempt), status(a.status), a.workerId ?? '-', ms(a.backoffMs), ms(a.queueWaitMs), ms(a.durationMs), err?.message ? brief(`${err.kind && err.kind !== 'error' ? `[${err.kind}] ` : ''}${err.message}`, 50) : ''])
+    }
+  }
+  if (run.tasks.some((t) => t.attemptDetails.length > 0)) out += `\nattempts\n${attempts.toString()}\n`
+  for (const t of run.tasks) {
+    if (!t.check || t.check.passed) continue
+    out += `\ncheck ${t.id} failed: ${brief(t.check.details, 200) || '(no details)'}\n`
+    const sample = sampleText(t.check.sample)
+    if (sample) out += `sample of bad rows:\n${sample}\n`
+  }
+  return out
 }
 
-/** The human view of a list of runs. */
+/** The human view of a list of runs; a failed run shows its first failed task and error. */
 export function formatRuns(runs: RunSummary[]): string {
-  const table = new Table({ head: ['run', 'workflow', 'status', 'partition', 'trigger', 'tasks', 'created'], style: { head: [], border: [] } })
-  for (const r of runs) table.push([r.id, r.workflow, status(r.status), r.partition ?? '', r.trigger, `${r.tasksTerminal}/${r.tasksTotal}`, r.createdAt])
-  return `${table.toString()}\n`
+  if (runs.length === 0) return 'no runs\n'
+  const t = table(['run', 'workflow', 'status', 'partition', 'trigger', 'tasks', 'created', 'error'])
+  for (const r of runs) t.push([r.id, r.workflow, status(r.status), r.partition ?? '', r.trigger, `${r.tasksTerminal}/${r.tasksTotal}`, r.createdAt, r.error ? `${r.error.taskId}: ${brief(r.error.message, 50)}` : ''])
+  return `${t.toString()}\n`
+}
+
+function ago(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : s < 172800 ? `${Math.round(s / 3600)}h ago` : `${Math.round(s / 86400)}d ago`
+}
+
+/** `baton workflows`. */
+export function formatWorkflows(rows: WorkflowSummary[]): string {
+  if (rows.length === 0) return 'no workflow is deployed (baton deploy PATH)\n'
+  const t = table(['workflow', 'owner', 'schedule (next run)', 'data gate', 'state', 'last run'])
+  for (const w of rows) {
+    const schedule = w.schedule ? `${w.schedule.cron} ${w.schedule.timezone}${w.schedule.nextFireLocal ? `\nnext ${w.schedule.nextFireLocal}` : ''}` : '-'
+    const gate = w.gate ? `${w.gate.sourcesLanded.join(' + ')} by ${w.gate.partition}${w.gate.expectBy ? `\nexpected by ${w.gate.expectBy}` : ''}` : '-'
+    const last = w.lastRun ? `${status(w.lastRun.status)} ${w.lastRun.partition ?? ''}\n${ago(w.lastRun.createdAt)}` : 'no run'
+    t.push([w.name, w.owner ?? '-', schedule, gate, w.archivedAt ? `archived` : 'active', last])
+  }
+  return `${t.toString()}\n`
+}
+
+/** `baton status`: one line per workflow, with what is missing. */
+export function formatFreshness(rows: Freshness[]): string {
+  if (rows.length === 0) return 'no active workflow (baton deploy PATH)\n'
+  const age = (s: number | null) => (s === null ? '-' : s < 3600 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`)
+  return rows
+    .map((r) => {
+      const sla = r.withinSla === null ? '' : r.withinSla ? '  within SLA' : '  SLA MISSED'
+      const missing = r.missing.length ? `  — ${r.missing.join('; ')}` : ''
+      const success = r.ageSeconds === null ? 'never succeeded' : `last success ${r.lastSuccessPartition ?? '(no partition)'} ${age(r.ageSeconds)} ago`
+      return `${r.workflow.padEnd(24)} ${r.state.padEnd(9)} latest ${r.latestPartition ?? '-'} (${r.latestStatus ?? 'no run'}), ${success}${sla}${r.produces.length ? `  produces ${r.produces.join(', ')}` : ''}${missing}\n`
+    })
+    .join('')
+}
+
+/** `baton alerts`. */
+export function formatAlerts(rows: AlertView[]): string {
+  if (rows.length === 0) return 'no alerts\n'
+  const t = table(['id', 'kind', 'status', 'workflow / partition', 'owner', 'deliveries', 'raised', 'summary'])
+  for (const a of rows) {
+    const deliveries = a.deliveries.length
+      ? a.deliveries.map((d) => `${d.channel} ${d.action} ${d.status}${d.attempts > 1 || d.status === 'retrying' ? ` (${d.attempts} attempts)` : ''}${d.status === 'retrying' && d.lastError ? `\n  ${brief(d.lastError, 40)}` : ''}`).join('\n')
+      : 'no route'
+    const where = a.workflow ? `${a.workflow}${a.partition ? ` ${a.partition}` : ''}` : '-'
+    t.push([String(a.id), a.kind, `${a.status}${a.count > 1 ? ` ×${a.count}` : ''}`, where, a.owner ?? '-', deliveries, ago(a.createdAt), brief(a.summary, 60)])
+  }
+  return `${t.toString()}\n`
+}
+
+/** `baton dead-letters`. */
+export function formatDeadLetters(rows: DeadLetterView[]): string {
+  if (rows.length === 0) return 'no dead letters\n'
+  const t = table(['received', 'subject', 'reason'])
+  for (const d of rows) t.push([d.receivedAt, d.subject, brief(d.reason, 100)])
+  return `${t.toString()}\n`
 }

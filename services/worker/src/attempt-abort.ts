@@ -1,4 +1,4 @@
-import { BatonError } from '@baton/shared'
+import { markErrorClass, BatonError } from '@baton/shared'
 
 /**
  * Why an attempt's AbortSignal fired. Only `aborted` (an abort notice: the coordinator has
@@ -24,3 +24,4 @@ export class AttemptAbortedError extends BatonError {
     this.attempt = ids.attempt
   }
 }
+markErrorClass(AttemptAbortedError, 'AttemptAbortedError')

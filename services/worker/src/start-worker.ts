@@ -1,4 +1,5 @@
-import { connectNats, ensureConsumer, ensureStreams, jetstreamClient, subjectsFor, toError, type JsMsg, type NatsConnection } from '@baton/shared'
+import { hostname } from 'node:os'
+import { answerWorkerDiscovery, connectNats, ensureConsumer, ensureStreams, jetstreamClient, subjectsFor, toError, type JsMsg, type NatsConnection } from '@baton/shared'
 import { listenForAborts } from './abort-listener.js'
 import { AbortKind } from './attempt-abort.js'
 import { runAttempt, type AttemptRunnerDeps } from './attempt-runner.js'
@@ -88,6 +89,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   let abortListener: Awaited<ReturnType<typeof listenForAborts>> | undefined
+  const startedAt = new Date().toISOString()
+  // Answers `baton deploy` (and the API) asking which workers are up and what they handle.
+  const stopAnswering = answerWorkerDiscovery(nc, subjects, () => ({
+    workerId: o.workerId,
+    queue: o.queue,
+    handlers: Object.keys(o.handlers),
+    runners: o.runners,
+    concurrency: o.concurrency,
+    running: inFlight.size,
+    host: hostname(),
+    pid: process.pid,
+    startedAt,
+  }))
   let consumer: Awaited<ReturnType<typeof startCommandConsumer>>
   let stopMetrics: () => Promise<void> = async () => {}
   try {
@@ -104,6 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       onMessage,
     })
   } catch (e) {
+    stopAnswering()
     abortListener?.close()
     await stopMetrics()
     if (ownsConnection) await nc.close().catch(() => {})
@@ -117,6 +132,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   const shutdown = async (): Promise<void> => {
     try {
+      stopAnswering()
       consumer.stop()
       await consumer.done
       if (inFlight.size > 0) {

@@ -1,4 +1,4 @@
-import { BatonError, NonRetryableError, toError, type TaskError } from '@baton/shared'
+import { markErrorClass, BatonError, NonRetryableError, toError, type TaskError } from '@baton/shared'
 
 /** Longest `error.message` and `error.stack` the task-event schema accepts. */
 const MAX_MESSAGE_CHARS = 8000
@@ -23,6 +23,7 @@ export class TaskFailure extends BatonError {
     if (options.details !== undefined) this.details = options.details
   }
 }
+markErrorClass(TaskFailure, 'TaskFailure')
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`

@@ -1,33 +1,99 @@
 import { sql } from 'kysely'
-import { compileWorkflow, nextFireTime, type CompiledWorkflow, type Db } from '@baton/shared'
+import type { Db } from '../db/connect.js'
+import { BatonError, NotFoundError } from '../errors.js'
+import { compileWorkflow, type CompiledWorkflow } from '../definition/compile.js'
+import { nextFireTime } from '../schedule/cron-schedule.js'
+
+/** What `deployWorkflow` did. */
+export interface DeployResult {
+  readonly hash: string
+  /** False when this exact definition was already the current, active version. */
+  readonly changed: boolean
+  /** True when the workflow was archived (`baton undeploy`) and this deploy restored it. */
+  readonly restored: boolean
+}
 
 /**
  * Stores a compiled workflow as a new version (content-addressed, so deploying the same
- * definition twice is a no-op) and makes it current. Runs already started keep their version.
+ * definition twice is a no-op) and makes it current and active. Runs already started keep their
+ * version. Deploying an archived workflow restores it: its schedule starts again from the next
+ * tick after `now` (missed ticks are not caught up), its sources gate runs again.
  */
-export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<{ hash: string; changed: boolean }> {
+export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<DeployResult> {
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto('workflow_versions')
       .values({ hash: wf.hash, name: wf.name, definition: JSON.stringify(wf.definition) })
       .onConflict((oc) => oc.column('hash').doNothing())
       .execute()
-    const prev = await trx.selectFrom('workflows').select('current_hash').where('name', '=', wf.name).forUpdate().executeTakeFirst()
-    if (prev?.current_hash === wf.hash) return { hash: wf.hash, changed: false }
+    const prev = await trx.selectFrom('workflows').select(['current_hash', 'archived_at']).where('name', '=', wf.name).forUpdate().executeTakeFirst()
+    const restored = prev?.archived_at != null
+    if (prev?.current_hash === wf.hash && !restored) return { hash: wf.hash, changed: false, restored: false }
     await trx
       .insertInto('workflows')
       .values({ name: wf.name, current_hash: wf.hash })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ current_hash: wf.hash, updated_at: sql`now()` }))
+      .onConflict((oc) => oc.column('name').doUpdateSet({ current_hash: wf.hash, archived_at: null, updated_at: sql`now()` }))
       .execute()
     await syncTriggers(trx, wf, now)
-    return { hash: wf.hash, changed: true }
+    return { hash: wf.hash, changed: true, restored }
   })
 }
 
-/** Current version hash of each named workflow (missing names are absent from the map). */
+/**
+ * Archives a workflow (`baton undeploy`): no schedule, source landing or request starts a run of
+ * it any more, and it leaves `baton status`; its versions, runs and history stay readable. Runs
+ * already started go on. Deploying it again restores it. Returns false when it was already archived.
+ */
+export async function archiveWorkflow(db: Db, name: string): Promise<{ archived: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('workflows').select('archived_at').where('name', '=', name).forUpdate().executeTakeFirst()
+    if (!row) throw new NotFoundError('workflow', name)
+    if (row.archived_at !== null) return { archived: false }
+    await trx.updateTable('workflows').set({ archived_at: sql`now()`, updated_at: sql`now()` }).where('name', '=', name).execute()
+    await trx.deleteFrom('schedules').where('workflow', '=', name).execute()
+    await trx.deleteFrom('workflow_sources').where('workflow', '=', name).execute()
+    return { archived: true }
+  })
+}
+
+/** A deployed workflow's current version and whether it is archived. */
+export interface WorkflowState {
+  readonly hash: string
+  readonly archived: boolean
+}
+
+/** Current version and archived flag of each named workflow (names never deployed are absent). */
+export async function workflowStates(db: Db, names: readonly string[]): Promise<Map<string, WorkflowState>> {
+  if (names.length === 0) return new Map()
+  const rows = await db.selectFrom('workflows').select(['name', 'current_hash', 'archived_at']).where('name', '=', sql<string>`ANY(${[...names]})`).execute()
+  return new Map(rows.map((r) => [r.name, { hash: r.current_hash, archived: r.archived_at !== null }]))
+}
+
+/**
+ * The current version of a workflow that may start runs: a NotFoundError for a name never
+ * deployed, a BatonError `WORKFLOW_ARCHIVED` for an archived one (both one line for the user).
+ */
+export async function activeVersion(db: Db, name: string): Promise<CompiledWorkflow> {
+  const state = (await workflowStates(db, [name])).get(name)
+  if (!state) throw new NotFoundError('workflow', name)
+  if (state.archived) throw new BatonError('WORKFLOW_ARCHIVED', archivedReason(name))
+  return (await loadVersion(db, state.hash))!
+}
+
+/** Why a request for an archived workflow is refused, in the words every path uses. */
+export function archivedReason(name: string): string {
+  return `workflow '${name}' is archived (baton undeploy); deploy it again to run it`
+}
+
+/** Current version hash of each named, active workflow (unknown and archived names are absent). */
 export async function currentVersions(db: Db, names: readonly string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map()
-  const rows = await db.selectFrom('workflows').select(['name', 'current_hash']).where('name', '=', sql<string>`ANY(${[...names]})`).execute()
+  const rows = await db
+    .selectFrom('workflows')
+    .select(['name', 'current_hash'])
+    .where('name', '=', sql<string>`ANY(${[...names]})`)
+    .where('archived_at', 'is', null)
+    .execute()
   return new Map(rows.map((r) => [r.name, r.current_hash]))
 }
 
@@ -37,15 +103,25 @@ export async function loadVersion(db: Db, hash: string): Promise<CompiledWorkflo
   return row ? compileWorkflow(row.definition) : undefined
 }
 
-/** Every deployed workflow with its current definition. */
-export async function listWorkflows(db: Db): Promise<{ name: string; hash: string; definition: unknown; updatedAt: Date }[]> {
-  const rows = await db
+/** A deployed workflow with its current definition. */
+export interface DeployedWorkflow {
+  readonly name: string
+  readonly hash: string
+  readonly definition: unknown
+  readonly updatedAt: Date
+  readonly archivedAt: Date | null
+}
+
+/** Every deployed workflow with its current definition, by name; archived ones only when asked. */
+export async function listWorkflows(db: Db, options: { includeArchived?: boolean } = {}): Promise<DeployedWorkflow[]> {
+  let q = db
     .selectFrom('workflows as w')
     .innerJoin('workflow_versions as v', 'v.hash', 'w.current_hash')
-    .select(['w.name', 'w.current_hash', 'v.definition', 'w.updated_at'])
+    .select(['w.name', 'w.current_hash', 'v.definition', 'w.updated_at', 'w.archived_at'])
     .orderBy('w.name')
-    .execute()
-  return rows.map((r) => ({ name: r.name, hash: r.current_hash, definition: r.definition, updatedAt: r.updated_at }))
+  if (!options.includeArchived) q = q.where('w.archived_at', 'is', null)
+  const rows = await q.execute()
+  return rows.map((r) => ({ name: r.name, hash: r.current_hash, definition: r.definition, updatedAt: r.updated_at, archivedAt: r.archived_at }))
 }
 
 /**
@@ -91,4 +167,22 @@ async function syncTriggers(db: Db, wf: CompiledWorkflow, now: Date): Promise<vo
       })),
     )
     .execute()
+}
+
+/** The active workflows that wait for (`waits`) or produce (`produces`) a source. */
+export async function sourceUsers(db: Db, source: string): Promise<{ workflow: string; role: 'waits' | 'produces' }[]> {
+  const rows = await db.selectFrom('workflow_sources').select(['workflow', 'role']).where('source', '=', source).orderBy('workflow').execute()
+  return rows.map((r) => ({ workflow: r.workflow, role: r.role as 'waits' | 'produces' }))
+}
+
+/** The current definitions of the named workflows, by name (unknown names are absent). */
+export async function currentDefinitions(db: Db, names: readonly string[]): Promise<Map<string, unknown>> {
+  if (names.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('workflows as w')
+    .innerJoin('workflow_versions as v', 'v.hash', 'w.current_hash')
+    .select(['w.name', 'v.definition'])
+    .where('w.name', '=', sql<string>`ANY(${[...names]})`)
+    .execute()
+  return new Map(rows.map((r) => [r.name, r.definition]))
 }

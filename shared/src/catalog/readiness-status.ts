@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.js'
+import { currentDefinitions } from './definition-store.js'
 
 /** One partition's readiness: what landed, what is missing, and what happened. */
 export interface PartitionReadiness {
@@ -18,14 +19,9 @@ export interface PartitionReadiness {
  * partitions (or one) with the sources that landed and those still missing.
  */
 export async function getReadiness(db: Db, workflow: string, filter: { partition?: string; limit?: number } = {}): Promise<PartitionReadiness[] | undefined> {
-  const wf = await db
-    .selectFrom('workflows as w')
-    .innerJoin('workflow_versions as v', 'v.hash', 'w.current_hash')
-    .select('v.definition')
-    .where('w.name', '=', workflow)
-    .executeTakeFirst()
-  if (!wf) return undefined
-  const required = (wf.definition as { when?: { sourcesLanded?: string[] } }).when?.sourcesLanded ?? []
+  const definition = (await currentDefinitions(db, [workflow])).get(workflow)
+  if (!definition) return undefined
+  const required = (definition as { when?: { sourcesLanded?: string[] } }).when?.sourcesLanded ?? []
   let q = db.selectFrom('readiness').selectAll().where('workflow', '=', workflow).orderBy('partition', 'desc').limit(filter.limit ?? 10)
   if (filter.partition) q = q.where('partition', '=', filter.partition)
   const rows = await q.execute()

@@ -2,12 +2,44 @@ import type { Db } from '../db/connect.js'
 import type { RunStatus, TaskStatus } from '../status.js'
 import { getRunContext, type RunContext } from './run-context.js'
 
+/** A data-quality check's verdict, as the check task returned it (`{ passed, details, sample }`). */
+export interface CheckResult {
+  passed: boolean
+  details: unknown
+  /** A few offending rows, when the check returned them. */
+  sample: unknown
+}
+
+/** One attempt of a task: when it was queued, started and finished, and what came of it. */
+export interface AttemptDetails {
+  attempt: number
+  status: string
+  workerId: string | null
+  queuedAt: string | null
+  startedAt: string | null
+  finishedAt: string | null
+  /** Waiting in the queue for a worker (queued → started), ms. */
+  queueWaitMs: number | null
+  /** Running (started → finished), ms. */
+  durationMs: number | null
+  /** The retry backoff before this attempt (the previous attempt's end → this one queued), ms. */
+  backoffMs: number | null
+  output: unknown
+  error: unknown
+  /** A check task's verdict, when this attempt was one. */
+  check: CheckResult | null
+}
+
 /** One task of a run as shown by `baton run --json` and the API. */
 export interface TaskDetails {
   id: string
   status: TaskStatus
   /** Attempts made so far (0 while pending). */
   attempts: number
+  /** Every attempt, oldest first. */
+  attemptDetails: AttemptDetails[]
+  /** The latest check verdict of a `kind: check` task (null for other tasks, or before it ran). */
+  check: CheckResult | null
   queue: string
   output: unknown
   error: unknown
@@ -37,6 +69,14 @@ export interface RunDetails {
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
+const between = (from: Date | string | null, to: Date | string | null): number | null => (from === null || to === null ? null : Math.max(0, new Date(to).getTime() - new Date(from).getTime()))
+
+/** A check verdict from an attempt's output (a passed check) or details (a failed one: `details.check`). */
+function checkOf(output: unknown, details: unknown): CheckResult | null {
+  const v = ((details as { check?: unknown } | null)?.check ?? output) as { passed?: unknown; details?: unknown; sample?: unknown } | null
+  if (v === null || typeof v !== 'object' || typeof v.passed !== 'boolean') return null
+  return { passed: v.passed, details: v.details ?? null, sample: v.sample ?? null }
+}
 
 /** Task id → position in a topological order (ties by name), for display. */
 function topologicalOrder(tasks: Record<string, { after?: string[] }>): Map<string, number> {
@@ -59,7 +99,31 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
   const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst()
   if (!run) return undefined
   const tasks = await db.selectFrom('task_states').selectAll().where('run_id', '=', runId).execute()
+  const attemptRows = await db.selectFrom('task_attempts').selectAll().where('run_id', '=', runId).orderBy('task_id').orderBy('attempt').execute()
+  const attemptsByTask = new Map<string, AttemptDetails[]>()
+  const previousEnd = new Map<string, Date | null>()
+  for (const a of attemptRows) {
+    const list = attemptsByTask.get(a.task_id) ?? []
+    const prevEnd = previousEnd.get(a.task_id) ?? null
+    list.push({
+      attempt: a.attempt,
+      status: a.status,
+      workerId: a.worker_id,
+      queuedAt: iso(a.queued_at),
+      startedAt: iso(a.started_at),
+      finishedAt: iso(a.finished_at),
+      queueWaitMs: between(a.queued_at, a.started_at),
+      durationMs: between(a.started_at, a.finished_at),
+      backoffMs: a.attempt > 1 ? between(prevEnd, a.queued_at) : null,
+      output: a.output,
+      error: a.error,
+      check: checkOf(a.output, a.details),
+    })
+    attemptsByTask.set(a.task_id, list)
+    previousEnd.set(a.task_id, a.finished_at)
+  }
   const def = await db.selectFrom('workflow_versions').select('definition').where('hash', '=', run.version_hash).executeTakeFirst()
+  const kinds = (def?.definition as { tasks?: Record<string, { kind?: string }> } | undefined)?.tasks ?? {}
   const order = topologicalOrder((def?.definition as { tasks?: Record<string, { after?: string[] }> } | undefined)?.tasks ?? {})
   tasks.sort((a, b) => (order.get(a.task_id) ?? 0) - (order.get(b.task_id) ?? 0))
   return {
@@ -80,6 +144,8 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       id: t.task_id,
       status: t.status as TaskStatus,
       attempts: t.attempt,
+      attemptDetails: attemptsByTask.get(t.task_id) ?? [],
+      check: kinds[t.task_id]?.kind === 'check' ? ([...(attemptsByTask.get(t.task_id) ?? [])].reverse().find((a) => a.check)?.check ?? null) : null,
       queue: t.queue,
       output: t.output,
       error: t.error,
@@ -102,15 +168,67 @@ export interface RunSummary {
   finishedAt: string | null
   tasksTotal: number
   tasksTerminal: number
+  /** For a failed run: the first failed task and its error message (else null). */
+  error: { taskId: string; message: string } | null
 }
 
-/** Latest runs, newest first, optionally filtered. */
-export async function listRuns(db: Db, filter: { workflow?: string; status?: string; partition?: string; limit?: number } = {}): Promise<RunSummary[]> {
-  let q = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(filter.limit ?? 50)
+/** Which runs `listRuns` returns. */
+export interface RunFilter {
+  workflow?: string
+  status?: string
+  partition?: string
+  /** Created at or after. */
+  since?: Date
+  /** Created before. */
+  until?: Date
+  /** At most this many (default 50), newest first. */
+  limit?: number
+}
+
+/** Latest runs, newest first, optionally filtered; failed runs carry their first task error. */
+export async function listRuns(db: Db, filter: RunFilter = {}): Promise<RunSummary[]> {
+  let q = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50)
   if (filter.workflow) q = q.where('workflow', '=', filter.workflow)
   if (filter.status) q = q.where('status', '=', filter.status)
   if (filter.partition) q = q.where('partition', '=', filter.partition)
+  if (filter.since) q = q.where('created_at', '>=', filter.since)
+  if (filter.until) q = q.where('created_at', '<', filter.until)
   const rows = await q.execute()
+  const failed = rows.filter((r) => r.status === 'failed').map((r) => r.id)
+  const errors = new Map<string, { taskId: string; message: string }>()
+  if (failed.length > 0) {
+    // The earliest task that failed in each run: the cause; what it held back is upstream_failed.
+    const first = await db
+      .selectFrom('task_states')
+      .select(['run_id', 'task_id', 'error'])
+      .distinctOn('run_id')
+      .where('run_id', 'in', failed)
+      .where('status', '=', 'failed')
+      .orderBy('run_id')
+      .orderBy('finished_at')
+      .execute()
+    for (const f of first) errors.set(f.run_id, { taskId: f.task_id, message: (f.error as { message?: string } | null)?.message ?? 'failed' })
+    // A failed check says more through its own details ("2 rows with negative revenue") than
+    // through its error message ("data-quality check failed").
+    const checks = first.filter((f) => (f.error as { kind?: string } | null)?.kind === 'check_failed')
+    if (checks.length > 0) {
+      const verdicts = await db
+        .selectFrom('task_attempts')
+        .select(['run_id', 'task_id', 'details'])
+        .distinctOn(['run_id', 'task_id'])
+        .where('run_id', 'in', checks.map((c) => c.run_id))
+        .where('status', '=', 'failed')
+        .orderBy('run_id')
+        .orderBy('task_id')
+        .orderBy('attempt', 'desc')
+        .execute()
+      for (const v of verdicts) {
+        const details = (v.details as { check?: { details?: unknown } } | null)?.check?.details
+        const e = errors.get(v.run_id)
+        if (e && e.taskId === v.task_id && details !== undefined && details !== null) errors.set(v.run_id, { ...e, message: `check failed: ${typeof details === 'string' ? details : JSON.stringify(details)}` })
+      }
+    }
+  }
   return rows.map((r) => ({
     id: r.id,
     workflow: r.workflow,
@@ -121,5 +239,11 @@ export async function listRuns(db: Db, filter: { workflow?: string; status?: str
     finishedAt: iso(r.finished_at),
     tasksTotal: r.tasks_total,
     tasksTerminal: r.tasks_terminal,
+    error: errors.get(r.id) ?? null,
   }))
+}
+
+/** The id of the run a trigger with this idempotency key created, if it exists yet. */
+export async function runIdByKey(db: Db, workflow: string, idempotencyKey: string): Promise<string | undefined> {
+  return (await db.selectFrom('runs').select('id').where('workflow', '=', workflow).where('idempotency_key', '=', idempotencyKey).executeTakeFirst())?.id
 }

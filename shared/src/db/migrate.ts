@@ -3,12 +3,14 @@ import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvid
 import * as m0001 from './migrations/0001_initial.js'
 import * as m0002 from './migrations/0002_triggers.js'
 import * as m0003 from './migrations/0003_alert_delivery.js'
+import * as m0004 from './migrations/0004_archived_workflows.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_triggers': m0002,
   '0003_alert_delivery': m0003,
+  '0004_archived_workflows': m0004,
 }
 
 class StaticMigrationProvider implements MigrationProvider {

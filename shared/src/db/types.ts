@@ -23,6 +23,8 @@ export interface WorkflowsTable {
   current_hash: string
   paused: Generated<boolean>
   updated_at: GeneratedTimestamp
+  /** Set by `baton undeploy`: no schedule, readiness or request starts a run; a deploy clears it. */
+  archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 /** One run of a workflow; its row lock serialises the run's transitions. */

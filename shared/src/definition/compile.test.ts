@@ -336,7 +336,7 @@ describe('parseDuration', () => {
     [' 30s ', 30_000],
     [0, 0],
     [1500, 1500],
-    [2.5, 2.5],
+    [2.5, 3], // whole milliseconds: the wire protocol carries integers
   ]
   for (const [input, ms] of accepted) {
     test(`${JSON.stringify(input)} → ${ms} ms`, () => {

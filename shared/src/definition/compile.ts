@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto'
-import type { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { parseDuration } from '../duration.js'
 import type { TaskKind, TriggerRule } from '../status.js'
 import { validateExpectBy } from '../schedule/readiness-deadline.js'
 import { validateSchedule } from '../schedule/cron-schedule.js'
-import { WorkflowDefinitionSchema, type WorkflowDefinition, type RunSpec, type TaskDefinition } from './schema.js'
+import { WorkflowDefinitionSchema, type WorkflowDefinition, type RunSpec } from './schema.js'
+import { definitionIssues } from './issues.js'
+import { paramsSchemaIssues } from './params-schema.js'
+import { suggestionFor } from './suggest.js'
 
 /** Default heartbeat timeout (brief §5): a dead worker's task is re-dispatched within it. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000
@@ -54,17 +56,8 @@ export function canonicalJson(value: unknown): string {
   })
 }
 
-function zodIssues(error: z.ZodError): ValidationIssue[] {
-  // An invalid record key carries the key rule's own message in nested issues: surface it.
-  return error.issues.map((i) => {
-    const nested = (i as { issues?: { message: string }[] }).issues
-    const reason = i.code === 'invalid_key' && nested?.length ? nested.map((n) => n.message).join('; ') : i.message
-    return { path: i.path.map(String).join('.'), reason }
-  })
-}
-
 /** Finds one cycle (as a closed path of task ids) in the graph, or undefined. */
-function findCycle(tasks: Record<string, TaskDefinition>): string[] | undefined {
+function findCycle(tasks: Record<string, { after: readonly string[] }>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>()
   const stack: string[] = []
   const visit = (id: string): string[] | undefined => {
@@ -106,67 +99,161 @@ function duration(value: string | number | undefined, path: string, issues: Vali
   }
 }
 
+/** Every problem of a definition (and its compiled form when there is none). */
+export interface DefinitionCheck {
+  readonly issues: readonly ValidationIssue[]
+  readonly workflow?: CompiledWorkflow
+}
+
 /**
  * Validates a definition (from the DSL, JSON or YAML) and compiles it. Every problem is
  * reported at once as a ValidationError whose issues name the field and the reason.
  */
 export function compileWorkflow(input: unknown): CompiledWorkflow {
-  const parsed = WorkflowDefinitionSchema.safeParse(input)
-  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error), { code: 'DEFINITION_INVALID' })
-  const def = parsed.data
-  const issues: ValidationIssue[] = []
-  const ids = Object.keys(def.tasks)
+  const { issues, workflow } = checkWorkflow(input)
+  if (!workflow) throw new ValidationError(issues, { code: 'DEFINITION_INVALID' })
+  return workflow
+}
 
-  for (const id of ids) {
-    const t = def.tasks[id]!
+/**
+ * Checks a definition and compiles it when it is valid. Problems of shape (zod), of the DAG, of
+ * times and durations and of the params schema are all collected, even when the shape is wrong
+ * in one place, so that a file's problems are listed at once, not one per attempt.
+ */
+export function checkWorkflow(input: unknown): DefinitionCheck {
+  // `$schema` only points editors at docs/schemas/workflow.schema.json; it is not part of the version.
+  const body = withoutSchemaKey(input)
+  const parsed = WorkflowDefinitionSchema.safeParse(body)
+  const issues: ValidationIssue[] = parsed.success ? [] : definitionIssues(WorkflowDefinitionSchema, body, parsed.error)
+  const raw = (body !== null && typeof body === 'object' ? body : {}) as RawDefinition
+  issues.push(...graphIssues(rawTasks(raw)))
+  issues.push(...timingIssues(raw))
+  if (raw.params !== null && typeof raw.params === 'object' && !Array.isArray(raw.params)) issues.push(...paramsSchemaIssues(raw.params as Record<string, unknown>))
+  if (!parsed.success || issues.length > 0) return { issues: dedupe(issues) }
+  return { issues: [], workflow: build(parsed.data) }
+}
+
+function withoutSchemaKey(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || !('$schema' in input)) return input
+  const { $schema: _ignored, ...rest } = input as Record<string, unknown>
+  return rest
+}
+
+function dedupe(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set<string>()
+  return issues.filter((i) => (seen.has(`${i.path}\u0000${i.reason}`) ? false : (seen.add(`${i.path}\u0000${i.reason}`), true)))
+}
+
+/** The parts of a definition the semantic checks read, before (or without) a successful parse. */
+interface RawDefinition {
+  tasks?: unknown
+  params?: unknown
+  schedule?: { cron?: unknown; timezone?: unknown }
+  when?: { expectBy?: unknown; timezone?: unknown }
+  sla?: { finishBy?: unknown }
+  defaults?: { timeout?: unknown; retry?: { backoff?: unknown; maxBackoff?: unknown } }
+}
+
+interface RawTask {
+  after: string[]
+  run?: unknown
+  handler?: unknown
+  timeout?: unknown
+  retry?: { backoff?: unknown; maxBackoff?: unknown }
+}
+
+/** Tasks whose dependencies can be read (an `after` that is not a list of strings is zod's to report). */
+function rawTasks(raw: RawDefinition): Record<string, RawTask> {
+  if (raw.tasks === null || typeof raw.tasks !== 'object' || Array.isArray(raw.tasks)) return {}
+  const out: Record<string, RawTask> = {}
+  for (const [id, t] of Object.entries(raw.tasks as Record<string, unknown>)) {
+    if (t === null || typeof t !== 'object' || Array.isArray(t)) continue
+    const after = (t as { after?: unknown }).after
+    out[id] = { ...(t as object), after: Array.isArray(after) ? after.filter((a): a is string => typeof a === 'string') : [] } as RawTask
+  }
+  return out
+}
+
+/** Dependencies: unknown, self, twice, cycles; and tasks that set both `run` and `handler`. */
+function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
+  const issues: ValidationIssue[] = []
+  for (const [id, t] of Object.entries(tasks)) {
     const seen = new Set<string>()
     for (const up of t.after) {
       if (up === id) issues.push({ path: `tasks.${id}.after`, reason: `task '${id}' cannot depend on itself` })
-      else if (!(up in def.tasks)) issues.push({ path: `tasks.${id}.after`, reason: `task '${id}' depends on unknown task '${up}'` })
+      else if (!(up in tasks)) {
+        const close = suggestionFor(up, Object.keys(tasks))
+        issues.push({ path: `tasks.${id}.after`, reason: `task '${id}' depends on unknown task '${up}'${close ? ` (did you mean '${close}'?)` : ''}` })
+      }
       if (seen.has(up)) issues.push({ path: `tasks.${id}.after`, reason: `task '${id}' lists '${up}' twice` })
       seen.add(up)
     }
-    if (t.run && t.handler) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
+    if (t.run !== undefined && t.handler !== undefined) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
   }
-  if (def.when?.expectBy !== undefined) issues.push(...validateExpectBy(def.when.expectBy))
-  if (def.sla) issues.push(...validateExpectBy(def.sla.finishBy, 'sla.finishBy'))
-  if (def.when?.timezone !== undefined) issues.push(...validateSchedule({ cron: '0 0 * * *', timezone: def.when.timezone }, 'when'))
-  if (def.schedule) issues.push(...validateSchedule(def.schedule))
   if (issues.length === 0) {
-    const cycle = findCycle(def.tasks)
+    const cycle = findCycle(tasks)
     if (cycle) issues.push({ path: 'tasks', reason: `dependency cycle: ${cycle.join(' → ')}` })
   }
+  return issues
+}
 
+const isDuration = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number'
+
+/** Durations (each at its own path), the heartbeat floor, cron, timezones, expectBy and sla times. */
+function timingIssues(raw: RawDefinition): ValidationIssue[] {
+  const issues: ValidationIssue[] = []
+  // A timeout of 0 would expire at once (and the wire protocol needs a positive number): omit it for none.
+  const positive = (value: string | number, path: string): void => {
+    const ms = duration(value, path, issues)
+    if (ms === 0) issues.push({ path, reason: `must be longer than 0 (got ${JSON.stringify(value)}); leave it out for no timeout` })
+  }
+  const checkTimeout = (timeout: unknown, path: string): void => {
+    if (isDuration(timeout)) positive(timeout, path)
+    else if (timeout !== null && typeof timeout === 'object') {
+      const t = timeout as Record<string, unknown>
+      for (const k of ['execution', 'heartbeat', 'scheduleToStart']) if (isDuration(t[k])) positive(t[k], `${path}.${k}`)
+      if (isDuration(t.heartbeat)) {
+        const ms = duration(t.heartbeat, `${path}.heartbeat`, [])
+        if (ms !== undefined && ms < 1000) issues.push({ path: `${path}.heartbeat`, reason: 'must be at least 1s' })
+      }
+    }
+  }
+  const checkRetry = (retry: unknown, path: string): void => {
+    if (retry === null || typeof retry !== 'object') return
+    const r = retry as Record<string, unknown>
+    for (const k of ['backoff', 'maxBackoff']) if (isDuration(r[k])) duration(r[k], `${path}.${k}`, issues)
+  }
+  checkTimeout(raw.defaults?.timeout, 'defaults.timeout')
+  checkRetry(raw.defaults?.retry, 'defaults.retry')
+  for (const [id, t] of Object.entries(rawTasks(raw))) {
+    checkTimeout(t.timeout, `tasks.${id}.timeout`)
+    checkRetry(t.retry, `tasks.${id}.retry`)
+  }
+  if (typeof raw.when?.expectBy === 'string') issues.push(...validateExpectBy(raw.when.expectBy))
+  if (typeof raw.sla?.finishBy === 'string') issues.push(...validateExpectBy(raw.sla.finishBy, 'sla.finishBy'))
+  if (typeof raw.when?.timezone === 'string') issues.push(...validateSchedule({ cron: '0 0 * * *', timezone: raw.when.timezone }, 'when'))
+  if (typeof raw.schedule?.cron === 'string') {
+    issues.push(...validateSchedule({ cron: raw.schedule.cron, timezone: typeof raw.schedule.timezone === 'string' ? raw.schedule.timezone : 'UTC' }))
+  }
+  return issues
+}
+
+/** Compiles a definition that passed every check: defaults resolved, edges both ways. */
+function build(def: WorkflowDefinition): CompiledWorkflow {
+  const ids = Object.keys(def.tasks)
   const downstream = new Map<string, string[]>(ids.map((id) => [id, []]))
   for (const id of ids) for (const up of def.tasks[id]!.after) downstream.get(up)?.push(id)
-
-  // Defaults are checked once, at their own path; a task inherits a default only when valid.
-  const d = def.defaults
-  const defaultTimeout = typeof d?.timeout === 'object' ? d.timeout : { execution: d?.timeout }
-  const prefix = typeof d?.timeout === 'object' ? 'defaults.timeout.' : 'defaults.timeout'
-  const badDefaults = issues.length
-  duration(defaultTimeout.execution, typeof d?.timeout === 'object' ? `${prefix}execution` : prefix, issues)
-  duration(defaultTimeout.heartbeat, `${prefix}heartbeat`, issues)
-  duration(defaultTimeout.scheduleToStart, `${prefix}scheduleToStart`, issues)
-  duration(d?.retry?.backoff, 'defaults.retry.backoff', issues)
-  duration(d?.retry?.maxBackoff, 'defaults.retry.maxBackoff', issues)
-  const defaultsValid = issues.length === badDefaults
-
+  const ms = (value: string | number | undefined): number | undefined => (value === undefined ? undefined : parseDuration(value))
   const tasks = new Map<string, CompiledTask>()
   for (const id of ids) {
     const t = def.tasks[id]!
-    const p = `tasks.${id}`
-    const sink: ValidationIssue[] = []
     const retry = t.retry ?? def.defaults?.retry
     const timeout = t.timeout ?? def.defaults?.timeout
     const tObj = typeof timeout === 'object' ? timeout : { execution: timeout }
     const jitter = retry?.jitter === undefined || retry.jitter === true ? 0.2 : retry.jitter === false ? 0 : retry.jitter
-    const tIssues = t.timeout !== undefined ? issues : sink
-    const rIssues = t.retry !== undefined ? issues : sink
-    const executionMs = duration(tObj.execution, `${p}.timeout${typeof timeout === 'object' ? '.execution' : ''}`, tIssues)
-    const scheduleToStartMs = duration(tObj.scheduleToStart, `${p}.timeout.scheduleToStart`, tIssues)
-    const heartbeatMs = duration(tObj.heartbeat, `${p}.timeout.heartbeat`, tIssues) ?? DEFAULT_HEARTBEAT_TIMEOUT_MS
-    if (heartbeatMs < 1000) issues.push({ path: `${p}.timeout.heartbeat`, reason: 'must be at least 1s' })
+    const executionMs = ms(tObj.execution)
+    const scheduleToStartMs = ms(tObj.scheduleToStart)
+    const owner = t.owner ?? def.defaults?.owner ?? def.owner
     tasks.set(id, {
       id,
       queue: t.queue ?? def.defaults?.queue ?? DEFAULT_QUEUE,
@@ -174,25 +261,23 @@ export function compileWorkflow(input: unknown): CompiledWorkflow {
       trigger: t.trigger,
       handler: t.handler ?? id,
       ...(t.run ? { run: t.run } : {}),
-      ...((t.owner ?? def.defaults?.owner ?? def.owner) ? { owner: t.owner ?? def.defaults?.owner ?? def.owner } : {}),
+      ...(owner ? { owner } : {}),
       upstream: t.after,
       downstream: downstream.get(id)!,
       retry: {
         attempts: retry?.attempts ?? 1,
-        backoffMs: duration(retry?.backoff ?? '10s', `${p}.retry.backoff`, rIssues) ?? 0,
+        backoffMs: ms(retry?.backoff ?? '10s')!,
         factor: retry?.factor ?? 2,
-        maxBackoffMs: duration(retry?.maxBackoff ?? '1h', `${p}.retry.maxBackoff`, rIssues) ?? 0,
+        maxBackoffMs: ms(retry?.maxBackoff ?? '1h')!,
         jitter,
       },
       timeouts: {
         ...(executionMs !== undefined ? { executionMs } : {}),
-        heartbeatMs,
+        heartbeatMs: ms(tObj.heartbeat) ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
         ...(scheduleToStartMs !== undefined ? { scheduleToStartMs } : {}),
       },
     })
   }
-  if (issues.length > 0 || !defaultsValid) throw new ValidationError(issues, { code: 'DEFINITION_INVALID' })
-
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')
   const queues = [...new Set([...tasks.values()].map((t) => t.queue))].sort()

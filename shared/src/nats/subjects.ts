@@ -13,6 +13,8 @@ export interface Subjects {
   readonly runCancelRequested: string
   command(queue: string): string
   readonly abort: string
+  /** Core-NATS request subject every worker answers with who it is (`baton deploy` warnings, later the API). */
+  readonly workerPing: string
   readonly backfillRequested: string
   readonly backfillCancelRequested: string
   /** Alert subjects (`<ns>.alerts.<kind>`), kept in the alerts stream. */
@@ -50,6 +52,7 @@ export function subjectsFor(ns: string): Subjects {
     runCancelRequested: `${ns}.events.run.cancel_requested`,
     command: (queue: string) => `${ns}.commands.${token(queue)}`,
     abort: `${ns}.control.abort`,
+    workerPing: `${ns}.control.workers`,
     backfillRequested: `${ns}.events.backfill.requested`,
     backfillCancelRequested: `${ns}.events.backfill.cancel_requested`,
     alertsStream: `${NS}_ALERTS`,

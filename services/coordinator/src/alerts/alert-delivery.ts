@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
 import type { Db, Logger } from '@baton/shared'
+import { claimDueDeliveries, markDelivered, markDeliveryFailed } from '../db/alert-deliveries.js'
 import type { AlertRoutes } from './alert-routes.js'
-import { renderDelivery, type AlertLinks, type StoredAlert } from './alert-payloads.js'
+import { renderDelivery, type AlertLinks } from './alert-payloads.js'
 
 /** Longest wait between two tries of one delivery. */
 const MAX_BACKOFF_MS = 5 * 60_000
@@ -22,13 +22,8 @@ export async function deliverAlerts(
 ): Promise<boolean> {
   const LIMIT = 20
   return db.transaction().execute(async (trx) => {
-    const due = await sql<StoredAlert & { delivery_id: number; channel: string; action: string; attempts: number }>`
-      SELECT d.id AS delivery_id, d.channel, d.action, d.attempts, a.*
-      FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
-      WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ${now}
-      ORDER BY d.next_attempt_at LIMIT ${LIMIT}
-      FOR UPDATE OF d SKIP LOCKED`.execute(trx)
-    for (const row of due.rows) {
+    const due = await claimDueDeliveries(trx, now, LIMIT)
+    for (const row of due) {
       const channel = routes.channels[row.channel]
       const d = (row.details ?? {}) as { task?: string; attempt?: number; lastLines?: string[] }
       if (lastLogLines && row.run_id && d.task && d.attempt && !d.lastLines?.length) {
@@ -47,17 +42,13 @@ export async function deliverAlerts(
         }
       }
       if (error === undefined) {
-        await trx.updateTable('alert_deliveries').set({ delivered_at: now, attempts: row.attempts + 1, last_error: null }).where('id', '=', row.delivery_id).execute()
+        await markDelivered(trx, row.delivery_id, row.attempts + 1, now)
       } else {
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** row.attempts)
         if (row.attempts === 0) log.warn({ channel: row.channel, alert: row.id, error }, 'alert delivery failed; retrying with backoff')
-        await trx
-          .updateTable('alert_deliveries')
-          .set({ attempts: row.attempts + 1, last_error: error.slice(0, 500), next_attempt_at: new Date(now.getTime() + delay) })
-          .where('id', '=', row.delivery_id)
-          .execute()
+        await markDeliveryFailed(trx, row.delivery_id, row.attempts + 1, error, new Date(now.getTime() + delay))
       }
     }
-    return due.rows.length === LIMIT
+    return due.length === LIMIT
   })
 }

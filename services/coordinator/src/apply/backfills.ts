@@ -1,6 +1,5 @@
-import { partitionsInRange, type Db } from '@baton/shared'
-import { latestRunStatusByPartition, unfinishedBackfillRuns } from '../db/backfills.js'
-import { currentVersions } from '../db/workflows.js'
+import { archivedReason, partitionsInRange, resolveRunParams, withPartitionParam, workflowStates, type Db } from '@baton/shared'
+import { backfillExists, insertBackfill, latestRunStatusByPartition, setBackfillCancelReason, unfinishedBackfillRuns } from '../db/backfills.js'
 import type { ApplyContext, BackfillItem, RunEventItem, RunRequestItem } from './apply-batch.js'
 
 /** Default cap on the partitions of one backfill (a typo in a range must not create a million runs). */
@@ -33,37 +32,39 @@ export async function applyBackfillRequests(db: Db, items: readonly BackfillItem
   for (const item of items) {
     if (item.type === 'cancel_requested') {
       const { backfillId, reason } = item.request
-      const found = await db.selectFrom('backfills').select('id').where('id', '=', backfillId).executeTakeFirst()
-      if (!found) {
+      if (!(await backfillExists(db, backfillId))) {
         rejected.set(item.ref, `unknown backfill ${backfillId}`)
         continue
       }
       const unfinished = await unfinishedBackfillRuns(db, backfillId)
       // A finished backfill stays as it ended.
-      if (unfinished.length > 0) await db.updateTable('backfills').set({ cancel_reason: reason ?? 'cancelled by request' }).where('id', '=', backfillId).execute()
+      if (unfinished.length > 0) await setBackfillCancelReason(db, backfillId, reason ?? 'cancelled by request')
       for (const runId of unfinished) {
         out.push({ ref: DERIVED_REF + seq++, runId, eventId: item.request.id, event: { type: 'run.cancel_requested', reason: `backfill cancelled: ${reason ?? 'by request'}` } })
       }
       continue
     }
     const r = item.request
-    if (await db.selectFrom('backfills').select('id').where('id', '=', r.id).executeTakeFirst()) continue
-    const hash = (await currentVersions(db, [r.workflow])).get(r.workflow)
-    if (!hash) {
-      rejected.set(item.ref, `unknown workflow '${r.workflow}'`)
+    if (await backfillExists(db, r.id)) continue
+    const state = (await workflowStates(db, [r.workflow])).get(r.workflow)
+    if (!state || state.archived) {
+      rejected.set(item.ref, state ? archivedReason(r.workflow) : `unknown workflow '${r.workflow}'`)
       continue
     }
-    const wf = (await ctx.definitions.get(db, hash))!
+    const wf = (await ctx.definitions.get(db, state.hash))!
     const range = partitionsInRange(wf.partitionKind, r.from, r.to, ctx.backfillMaxPartitions ?? MAX_BACKFILL_PARTITIONS)
     if (!Array.isArray(range)) {
       rejected.set(item.ref, range.error)
       continue
     }
+    // Every run gets the same params (plus its partition): refuse the backfill, not each of its runs.
+    const resolved = resolveRunParams(wf, withPartitionParam(wf, { params: r.params ?? {}, partition: range[0]!, trigger: 'backfill' }))
+    if (!resolved.ok) {
+      rejected.set(item.ref, resolved.issues.map((i) => `${i.path}: ${i.reason}`).join('; '))
+      continue
+    }
     const chosen = partitionsToRun(r.rerun, range, await latestRunStatusByPartition(db, r.workflow, range))
-    await db
-      .insertInto('backfills')
-      .values({ id: r.id, workflow: r.workflow, from_partition: r.from, to_partition: r.to, concurrency: r.concurrency, rerun: r.rerun, partitions: range.length, skipped: range.length - chosen.length })
-      .execute()
+    await insertBackfill(db, { id: r.id, workflow: r.workflow, from: r.from, to: r.to, concurrency: r.concurrency, rerun: r.rerun, partitions: range.length, skipped: range.length - chosen.length })
     for (const partition of chosen) {
       out.push({
         ref: DERIVED_REF + seq++,

@@ -1,27 +1,8 @@
-import { newId, parsePartition, type CompiledWorkflow, type Db, type RunRequested } from '@baton/shared'
+import { archivedReason, newId, parsePartition, resolveRunParams, withPartitionParam, workflowStates, type Db, type ValidationIssue } from '@baton/shared'
 import { insertRuns, type NewRun } from '../db/runs.js'
 import { insertPendingTasks } from '../db/tasks.js'
-import { currentVersions } from '../db/workflows.js'
-import { validateParams } from '../definitions/params.js'
 import type { ApplyContext, RunRequestItem } from './apply-batch.js'
 import { findRunByKey } from '../db/runs.js'
-
-const AUTOMATIC = new Set(['cron', 'readiness', 'late_data', 'backfill'])
-
-/**
- * Params of a run. A run a trigger started on its own (cron, readiness, backfill) has no caller
- * to pass params, so when the params schema declares a property named after the partition kind
- * (`date`, `hour`, `key`) or `partition`, and it is not given, it is filled with the run's partition.
- */
-export function withPartitionParam(wf: CompiledWorkflow, request: RunRequested): Record<string, unknown> {
-  const params = { ...(request.params ?? {}) }
-  if (!request.partition || !AUTOMATIC.has(request.trigger ?? '')) return params
-  const props = ((wf.definition.params as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as Record<string, unknown>
-  for (const name of [wf.partitionKind, 'partition']) {
-    if (name in props && params[name] === undefined) params[name] = request.partition
-  }
-  return params
-}
 
 /**
  * Creates the runs requested in a batch, idempotently by (workflow, idempotency key): the same
@@ -37,17 +18,20 @@ export async function createRuns(
 ): Promise<{ started: string[]; runIds: Map<number, string>; created: NewRun[] }> {
   const runIds = new Map<number, string>()
   if (requests.length === 0) return { started: [], runIds, created: [] }
-  const versions = await currentVersions(db, [...new Set(requests.map((r) => r.request.workflow))])
+  const states = await workflowStates(db, [...new Set(requests.map((r) => r.request.workflow))])
   const byKey = new Map<string, { run: NewRun; refs: number[] }>()
   for (const { ref, request, options } of requests) {
-    const hash = versions.get(request.workflow)
-    if (!hash) {
-      rejected.set(ref, `unknown workflow '${request.workflow}'`)
+    const state = states.get(request.workflow)
+    if (!state || state.archived) {
+      rejected.set(ref, state ? archivedReason(request.workflow) : `unknown workflow '${request.workflow}'`)
       continue
     }
+    const hash = state.hash
     const wf = (await ctx.definitions.get(db, hash))!
-    const params = withPartitionParam(wf, request)
-    const issues = validateParams(wf, params)
+    // Defaults are filled in and unknown names refused before the run exists, on every trigger path.
+    const resolved = resolveRunParams(wf, withPartitionParam(wf, request))
+    const issues: ValidationIssue[] = resolved.ok ? [] : [...resolved.issues]
+    const params = resolved.ok ? resolved.params : {}
     if (request.partition !== undefined) {
       const p = parsePartition(wf.partitionKind, request.partition)
       if (!p.ok) issues.push({ path: 'partition', reason: `"${request.partition}" is not a ${wf.partitionKind} partition: ${p.reason}` })

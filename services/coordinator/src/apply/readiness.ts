@@ -1,5 +1,4 @@
-import { parsePartition, readinessDeadline, type Db } from '@baton/shared'
-import { currentVersions } from '../db/workflows.js'
+import { currentVersions, parsePartition, readinessDeadline, type Db } from '@baton/shared'
 import { insertLanding, markReadinessRejected, markReadinessStarted, recordLandedSource, runStatus, workflowsBySource } from '../db/readiness.js'
 import type { ApplyContext, LandingItem, RunRequestItem } from './apply-batch.js'
 

@@ -16,3 +16,33 @@ export async function unfinishedBackfillRuns(db: Db, backfillId: string): Promis
   const rows = await db.selectFrom('runs').select('id').where('backfill_id', '=', backfillId).where('status', 'in', ['queued', 'running']).execute()
   return rows.map((r) => r.id)
 }
+
+/** Whether a backfill with this id was recorded (a backfill's id is its request's id). */
+export async function backfillExists(db: Db, id: string): Promise<boolean> {
+  return (await db.selectFrom('backfills').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+}
+
+/** A backfill to record: its range, concurrency, rerun policy and partition counts. */
+export interface NewBackfill {
+  id: string
+  workflow: string
+  from: string
+  to: string
+  concurrency: number
+  rerun: string
+  partitions: number
+  skipped: number
+}
+
+/** Records a backfill (the caller has checked with `backfillExists` that it is new). */
+export async function insertBackfill(db: Db, b: NewBackfill): Promise<void> {
+  await db
+    .insertInto('backfills')
+    .values({ id: b.id, workflow: b.workflow, from_partition: b.from, to_partition: b.to, concurrency: b.concurrency, rerun: b.rerun, partitions: b.partitions, skipped: b.skipped })
+    .execute()
+}
+
+/** Records why a backfill was cancelled. */
+export async function setBackfillCancelReason(db: Db, id: string, reason: string): Promise<void> {
+  await db.updateTable('backfills').set({ cancel_reason: reason }).where('id', '=', id).execute()
+}

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { Db, SourceLanded } from '@baton/shared'
+import { sql, type Selectable } from 'kysely'
+import type { Db, ReadinessTable, SourceLanded } from '@baton/shared'
 
 /** Workflows that wait for (`waits`) or produce (`produces`) each of the given sources. */
 export async function workflowsBySource(db: Db, sources: readonly string[]): Promise<Map<string, { workflow: string; role: string }[]>> {
@@ -72,4 +72,32 @@ export async function expectPartition(db: Db, workflow: string, partition: strin
 /** Marks a partition whose run request was rejected (only while it has no run). */
 export async function markReadinessRejected(db: Db, workflow: string, partition: string): Promise<void> {
   await db.updateTable('readiness').set({ status: 'rejected', updated_at: new Date() }).where('workflow', '=', workflow).where('partition', '=', partition).where('run_id', 'is', null).execute()
+}
+
+/** A partition's readiness row as stored. */
+export type StoredReadiness = Selectable<ReadinessTable>
+
+/**
+ * Locks `waiting` partitions whose deadline has passed, earliest deadline first, for the
+ * caller's transaction. SKIP LOCKED: coordinators share the deadline job, and a row a landing is
+ * updating right now is left to the next pass (which sees the landing). A partition of an
+ * archived workflow (baton undeploy) is not claimed; its deadline fires again once redeployed.
+ */
+export async function claimMissedDeadlines(db: Db, now: Date, limit: number): Promise<StoredReadiness[]> {
+  return db
+    .selectFrom('readiness')
+    .selectAll()
+    .where('status', '=', 'waiting')
+    .where('deadline_at', '<=', now)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('workflows as w').select('w.name').whereRef('w.name', '=', 'readiness.workflow').where('w.archived_at', 'is not', null))))
+    .orderBy('deadline_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+}
+
+/** Marks a partition's readiness `missed` (call with the row claimed by `claimMissedDeadlines`). */
+export async function markReadinessMissed(db: Db, workflow: string, partition: string, now: Date): Promise<void> {
+  await db.updateTable('readiness').set({ status: 'missed', updated_at: now }).where('workflow', '=', workflow).where('partition', '=', partition).execute()
 }

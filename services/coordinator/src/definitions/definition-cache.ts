@@ -1,5 +1,4 @@
-import type { CompiledWorkflow, Db } from '@baton/shared'
-import { loadVersion } from '../db/workflows.js'
+import { loadVersion, type CompiledWorkflow, type Db } from '@baton/shared'
 
 /**
  * Compiled workflow versions by hash. Versions are immutable, so entries never go stale; the

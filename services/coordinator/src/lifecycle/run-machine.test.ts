@@ -594,10 +594,20 @@ describe('check tasks', () => {
     assert.deepEqual(d.followUps, [{ type: 'upstream.resolved', taskId: 'publish', upstreamId: 'check', outcome: 'failed' }])
   })
 
-  test('an output with passed:true (or without passed) succeeds', () => {
+  test('an output with passed:true succeeds', () => {
     assert.equal(onlyChange(decide(state, succeeded('check', 1, { passed: true }), T0)).set.status, 'succeeded')
-    assert.equal(onlyChange(decide(state, succeeded('check', 1, { rows: 1 }), T0)).set.status, 'succeeded')
-    assert.equal(onlyChange(decide(state, succeeded('check', 1, null), T0)).set.status, 'succeeded')
+    assert.equal(onlyChange(decide(state, succeeded('check', 1, { passed: true, details: '0 bad rows', sample: [] }), T0)).set.status, 'succeeded')
+  })
+
+  test('an output with no verdict fails the check without retry, kind check_invalid, and holds back downstream', () => {
+    for (const output of [{ rows: 1 }, null, 'ok', { passed: 'yes' }, { passed: 1 }]) {
+      const d = decide(state, succeeded('check', 1, output), T0)
+      const c = onlyChange(d, 'check')
+      assert.equal(c.set.status, 'failed', JSON.stringify(output))
+      assert.equal(c.set.error?.kind, 'check_invalid')
+      assert.match(c.set.error?.message ?? '', /no verdict/)
+      assert.deepEqual(d.followUps, [{ type: 'upstream.resolved', taskId: 'publish', upstreamId: 'check', outcome: 'failed' }])
+    }
   })
 
   test('passed:false from a plain task is just output', () => {

@@ -214,9 +214,17 @@ export function decide(state: MachineState, event: MachineEvent, now: Date): Dec
       if (stale) return ignored(stale)
       const t = task!
       const def = state.workflow.tasks.get(t.taskId)!
-      if (def.kind === 'check' && (event.output as { passed?: unknown } | null)?.passed === false) {
-        const error: TaskError = { message: 'data-quality check failed', retryable: false, kind: 'check_failed' }
-        return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output })
+      if (def.kind === 'check') {
+        // A gate passes only on an explicit verdict: a check that printed nothing usable must not
+        // let downstream run on data nobody checked.
+        const passed = (event.output as { passed?: unknown } | null)?.passed
+        if (passed !== true) {
+          const error: TaskError =
+            passed === false
+              ? { message: 'data-quality check failed', retryable: false, kind: 'check_failed' }
+              : { message: 'check returned no verdict: its output must be an object with passed: true or false (and optionally details, sample)', retryable: false, kind: 'check_invalid' }
+          return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output })
+        }
       }
       const d = finishTask(state, t, 'succeeded', now, { output: event.output ?? null, workerId: event.workerId }, `attempt ${t.attempt} succeeded`)
       let followUps = d.followUps

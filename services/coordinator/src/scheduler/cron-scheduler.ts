@@ -1,7 +1,6 @@
-import { sql } from 'kysely'
-import { fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, readinessDeadline, type Db, type Subjects } from '@baton/shared'
-import { currentVersions } from '../db/workflows.js'
+import { currentVersions, fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, readinessDeadline, type Db, type Subjects } from '@baton/shared'
 import { expectPartition } from '../db/readiness.js'
+import { advanceSchedule, claimDueSchedules } from '../db/schedules.js'
 import { applyInTransaction, type RunRequestItem } from '../apply/apply-batch.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
@@ -24,15 +23,7 @@ const MAX_CATCHUP = 1000
 export async function fireDueSchedules(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date()): Promise<boolean> {
   const LIMIT = 20
   const { outbox, count, stats } = await db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('schedules')
-      .selectAll()
-      .where('next_fire_at', '<=', now)
-      .orderBy('workflow')
-      .limit(LIMIT)
-      .forUpdate()
-      .skipLocked()
-      .execute()
+    const due = await claimDueSchedules(trx, now, LIMIT)
     const requests: RunRequestItem[] = []
     for (const s of due) {
       const schedule = { cron: s.cron, timezone: s.timezone }
@@ -57,11 +48,7 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
           options: { scheduledFor: t },
         })
       }
-      await trx
-        .updateTable('schedules')
-        .set({ next_fire_at: nextFireTime(schedule, now), last_fired_at: missed.at(-1) ?? s.last_fired_at, updated_at: sql`now()` })
-        .where('workflow', '=', s.workflow)
-        .execute()
+      await advanceSchedule(trx, s.workflow, nextFireTime(schedule, now), missed.at(-1) ?? s.last_fired_at)
     }
     const describe = (ref: number) => ({ subject: `schedule:${requests[ref]?.request.workflow}`, msgId: requests[ref]?.request.id ?? null, payload: JSON.stringify(requests[ref]?.request ?? {}) })
     const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe })

@@ -1,7 +1,7 @@
-import { newId, type Db, type ReadinessMissed, type Subjects } from '@baton/shared'
+import { currentVersions, loadVersion, newId, type Db, type ReadinessMissed, type Subjects } from '@baton/shared'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
-import { currentVersions, loadVersion } from '../db/workflows.js'
 import { writeBatch } from '../db/batch-write.js'
+import { claimMissedDeadlines, markReadinessMissed } from '../db/readiness.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
 import { raiseAlerts, type AlertCause } from '../alerts/alert-store.js'
 import { NO_ROUTES, type AlertRoutes } from '../alerts/alert-routes.js'
@@ -20,16 +20,8 @@ export async function raiseMissedReadiness(
 ): Promise<boolean> {
   const LIMIT = 100
   const { outbox, count } = await db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('readiness')
-      .selectAll()
-      .where('status', '=', 'waiting')
-      .where('deadline_at', '<=', now)
-      .orderBy('deadline_at')
-      .limit(LIMIT)
-      .forUpdate()
-      .skipLocked()
-      .execute()
+    // An archived workflow (baton undeploy) raises nothing: its partitions are not claimed.
+    const due = await claimMissedDeadlines(trx, now, LIMIT)
     if (due.length === 0) return { outbox: [], count: 0 }
     const versions = await currentVersions(trx, [...new Set(due.map((d) => d.workflow))])
     const defs = new Map<string, { sources: string[]; owner: string | null }>()
@@ -52,7 +44,7 @@ export async function raiseMissedReadiness(
         deadline: new Date(r.deadline_at!).toISOString(),
         at: now.toISOString(),
       }
-      await trx.updateTable('readiness').set({ status: 'missed', updated_at: now }).where('workflow', '=', r.workflow).where('partition', '=', r.partition).execute()
+      await markReadinessMissed(trx, r.workflow, r.partition, now)
       const cause: AlertCause = {
         kind: 'readiness_missed',
         causeKey: `readiness:${r.workflow}:${r.partition}`,

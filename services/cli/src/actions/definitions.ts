@@ -1,0 +1,101 @@
+import {
+  archiveWorkflow,
+  definitionWarnings,
+  deployWorkflow,
+  listWorkflowSummaries,
+  loadDefinitionFiles,
+  ValidationError,
+  type CompiledWorkflow,
+  type LoadedDefinitions,
+  type ValidationIssue,
+} from '@baton/shared'
+import { CliClient } from '../client.js'
+import { importUserModule } from '../user-modules.js'
+import { formatWorkflows } from '../format.js'
+import { workerWarnings } from '../worker-warnings.js'
+
+/** Loads definitions; every problem of every file at once, or a ValidationError listing them. */
+async function loadOrFail(paths: string[]): Promise<LoadedDefinitions> {
+  const loaded = await loadDefinitionFiles(paths, { importModule: importUserModule })
+  if (loaded.issues.length > 0) throw new ValidationError(loaded.issues, { code: 'DEFINITION_INVALID' })
+  if (loaded.workflows.length === 0) {
+    throw new ValidationError([{ path: paths.join(', '), reason: 'no workflow definitions found (a .ts/.js file must export workflow(...) results; .json/.yaml files hold definitions)' }])
+  }
+  return loaded
+}
+
+function staticWarnings(workflows: readonly CompiledWorkflow[]): ValidationIssue[] {
+  return workflows.flatMap((wf) => definitionWarnings(wf).map((w) => ({ path: `${wf.name}: ${w.path}`, reason: w.reason })))
+}
+
+function printWarnings(warnings: readonly ValidationIssue[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w.path ? `${w.path}: ` : ''}${w.reason}\n`)
+}
+
+/** `baton validate PATH…`: checks definitions; no database, no NATS. */
+export async function validate(paths: string[], opts: { json?: boolean }): Promise<void> {
+  const loaded = await loadDefinitionFiles(paths, { importModule: importUserModule })
+  const warnings = staticWarnings(loaded.workflows)
+  const empty = loaded.issues.length === 0 && loaded.workflows.length === 0
+  const problems = empty ? [{ path: paths.join(', '), reason: 'no workflow definitions found' }] : loaded.issues
+  if (opts.json) {
+    const workflows = loaded.workflows.map((w) => ({ workflow: w.name, version: w.hash, tasks: w.tasks.size, queues: w.queues }))
+    process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, workflows, problems, warnings }, null, 2)}\n`)
+    if (problems.length > 0) process.exitCode = 2
+    return
+  }
+  printWarnings(warnings)
+  if (problems.length > 0) throw new ValidationError(problems, { code: 'DEFINITION_INVALID' })
+  for (const w of loaded.workflows) process.stdout.write(`valid ${w.name} (${w.tasks.size} tasks, queues: ${w.queues.join(', ')})\n`)
+}
+
+/** `baton deploy PATH…`: all definitions valid, or nothing deployed. */
+export async function deploy(paths: string[], opts: { json?: boolean }): Promise<void> {
+  const { workflows } = await loadOrFail(paths)
+  const client = new CliClient()
+  try {
+    const db = await client.db()
+    const results = []
+    for (const wf of workflows) {
+      const r = await deployWorkflow(db, wf)
+      results.push({ workflow: wf.name, hash: r.hash, changed: r.changed, restored: r.restored, tasks: wf.tasks.size, queues: wf.queues })
+    }
+    const warnings = [...staticWarnings(workflows), ...(await workerWarnings(client, workflows))]
+    if (opts.json) process.stdout.write(`${JSON.stringify(results.map((r) => ({ ...r, warnings: warnings.filter((w) => w.path.startsWith(`${r.workflow}: `)) })), null, 2)}\n`)
+    else {
+      for (const r of results) {
+        const verb = r.restored ? 'restored' : r.changed ? 'deployed' : 'unchanged'
+        process.stdout.write(`${verb} ${r.workflow} (version ${r.hash.slice(0, 12)}, ${r.tasks} tasks, queues: ${r.queues.join(', ')})\n`)
+      }
+    }
+    printWarnings(warnings)
+  } finally {
+    await client.close()
+  }
+}
+
+/** `baton undeploy WORKFLOW`: archives it. */
+export async function undeploy(name: string): Promise<void> {
+  const client = new CliClient()
+  try {
+    const { archived } = await archiveWorkflow(await client.db({ readOnly: true }), name)
+    process.stdout.write(
+      archived
+        ? `archived ${name}: its schedule and data gate start no runs, it is out of \`baton status\`, its runs stay readable; \`baton deploy\` restores it\n`
+        : `${name} is already archived\n`,
+    )
+  } finally {
+    await client.close()
+  }
+}
+
+/** `baton workflows`. */
+export async function workflows(opts: { json?: boolean }): Promise<void> {
+  const client = new CliClient()
+  try {
+    const rows = await listWorkflowSummaries(await client.db({ readOnly: true }))
+    process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatWorkflows(rows))
+  } finally {
+    await client.close()
+  }
+}
