@@ -31,6 +31,7 @@ help:
 	@echo "make pack           build, then write installable tarballs to dist/packages/"
 	@echo "make lint           ESLint: the package graph (no cycles, no deep imports, services apart)"
 	@echo "make bench          set up, then run the benchmarks"
+	@echo "make chaos          seeded chaos run on private servers: MINUTES=2, SEED=random (printed first; SEED=n replays)"
 	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
 	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
 	@echo "make clean          services-stop, then remove .baton/ and build output"
@@ -76,6 +77,14 @@ test-unit: node-deps
 bench: setup build
 	@test -f $(BENCH) || { echo "$(BENCH) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(BENCH)
+
+# A seeded, replayable chaos run with its own nats-server and Postgres (docs/chaos.md).
+# JSON lines on stdout (the seed first, after the build's lines), progress on stderr; exit 0 only
+# when every invariant holds.
+.PHONY: chaos
+chaos: node-deps build
+	@bash scripts/ensure-services.sh nats-binary
+	@$(NODE_TSX) test/chaos/run.ts --minutes $(or $(MINUTES),2) $(if $(SEED),--seed $(SEED))
 
 services-stop:
 	@bash scripts/ensure-services.sh stop

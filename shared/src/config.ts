@@ -2,6 +2,7 @@
 // command of the CLI can read its config without loading all of zod (docs/operations.md, CLI start-up).
 import * as z from 'zod/mini'
 import { ValidationError } from './errors.js'
+import { parseCrashPoints } from './crash-points.js'
 
 /**
  * Process-wide settings, read once at start-up from the environment into a frozen object.
@@ -44,6 +45,8 @@ export interface BatonConfig {
   readonly metricsPort: number
   /** Address the metrics endpoint listens on (`BATON_METRICS_HOST`, default 127.0.0.1; pods need 0.0.0.0). */
   readonly metricsHost: string
+  /** `BATON_CRASHPOINTS`: crash points to arm, for durability tests only (shared/src/crash-points.ts). */
+  readonly crashPoints?: string
 }
 
 const text = z.string().check(z.minLength(1))
@@ -76,6 +79,7 @@ const ConfigSchema = z.object({
   BATON_METRICS_HOST: z._default(text, '127.0.0.1'),
   OTEL_SDK_DISABLED: z.optional(z.string()),
   OTEL_TRACES_EXPORTER: z.optional(z.string()),
+  BATON_CRASHPOINTS: z.optional(z.string()),
 })
 
 /**
@@ -108,8 +112,19 @@ export function loadConfig(
     ...(c.BATON_TRACE_URL ? { traceUrl: c.BATON_TRACE_URL } : {}),
     metricsPort: c.BATON_METRICS_PORT ?? defaults.metricsPort ?? 0,
     metricsHost: c.BATON_METRICS_HOST,
+    ...(c.BATON_CRASHPOINTS ? { crashPoints: checkedCrashPoints(c.BATON_CRASHPOINTS) } : {}),
     ...overrides,
   })
+}
+
+/** A crash-point spec that names known points; a mistake is a config error naming the variable. */
+function checkedCrashPoints(spec: string): string {
+  try {
+    parseCrashPoints(spec)
+  } catch (e) {
+    throw new ValidationError([{ path: 'BATON_CRASHPOINTS', reason: (e as Error).message }], { code: 'CONFIG_INVALID' })
+  }
+  return spec
 }
 
 /**

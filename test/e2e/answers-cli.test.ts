@@ -8,6 +8,7 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DateTime } from 'luxon'
 import { newId, publishJson } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { runBaton, startBaton, type BatonProcess } from '../support/processes.js'
 import { type CliResult, assertOneErrorLine, UUID, batonJson as batonJsonIn, triggerId as triggerIdIn } from '../support/cli-assertions.js'
@@ -204,10 +205,15 @@ after(async () => {
   const stopped = dev ? await Promise.race([dev.kill('SIGTERM').then(() => dev.exited), deadline]) : 0
   clearTimeout(timer)
   if (typeof stopped === 'string') await dev.kill('SIGKILL')
-  server?.close()
+  if (server) {
+    const closed = new Promise((r) => server.close(r))
+    server.closeAllConnections()
+    await closed
+  }
   await rm(tmp, { recursive: true, force: true })
   await ns.close()
   assert.equal(stopped, 0, `baton dev did not shut down gracefully (${String(stopped)}):\n${dev?.output()}`)
+  await assertNoLeaks()
 })
 
 describe('runs and run: what failed and what each attempt did', () => {
@@ -245,6 +251,8 @@ describe('runs and run: what failed and what each attempt did', () => {
     assert.equal(first!.backoffMs, null, 'no backoff before the first attempt')
     assert.equal(first!.error?.message, 'warehouse busy, try again')
     assert.ok(second!.backoffMs !== null && second!.backoffMs >= 300 && second!.backoffMs < 10_000, `backoff of the retry (300ms, no jitter): ${second!.backoffMs}`)
+    // Queue wait and duration are measured, so their values vary: each attempt has both, as
+    // numbers of milliseconds (never negative), which is what the run shows.
     for (const a of build.attemptDetails) {
       assert.ok(typeof a.queueWaitMs === 'number' && a.queueWaitMs >= 0, `queue wait of attempt ${a.attempt}`)
       assert.ok(typeof a.durationMs === 'number' && a.durationMs >= 0, `duration of attempt ${a.attempt}`)

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { runBaton, startBaton, type BatonProcess } from '../support/processes.js'
 import { waitForRun } from '../support/runs.js'
@@ -77,6 +78,7 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true })
   await ns.close()
   assert.equal(stopped, 0, `baton dev did not shut down gracefully (${String(stopped)}):\n${dev?.output()}`)
+  await assertNoLeaks()
 })
 
 describe('baton deploy', () => {

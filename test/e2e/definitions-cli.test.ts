@@ -7,8 +7,9 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { newId, publishJson, subjectsFor } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
-import { runBaton, startBaton, startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
+import { runBaton, startBaton, startCoordinatorProcess, type BatonProcess, stopGracefully } from '../support/processes.js'
 import { type CliResult, assertOneErrorLine, STACK, batonJson as batonJsonIn } from '../support/cli-assertions.js'
 
 // Definitions as a user handles them with the `baton` command: a folder of broken files
@@ -107,19 +108,11 @@ before(async () => {
   coordinator = startCoordinatorProcess(ns.env, processes)
 })
 
-/** SIGTERM (services finish what they hold), then SIGKILL if the process is still there after 30 s. */
-async function stop(p: BatonProcess): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), 30_000)))
-  const outcome = await Promise.race([p.kill('SIGTERM').then(() => 'exited' as const), late])
-  clearTimeout(timer)
-  if (outcome === 'late') await p.kill('SIGKILL')
-}
-
 after(async () => {
-  await Promise.all(processes.map(stop))
+  await Promise.all(processes.map((p) => stopGracefully(p)))
   await rm(tmp, { recursive: true, force: true })
   await ns.close()
+  await assertNoLeaks()
 })
 
 describe('a folder of broken definitions: every problem listed, nothing deployed', () => {

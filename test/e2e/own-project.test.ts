@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
+import { spawnTracked } from '../support/processes.js'
 
 // Baton in a project of one's own, as a user sets it up: the packed tarballs (`make pack`) of
 // @baton/sdk and @baton/cli installed with npm into an empty ESM project outside this
@@ -116,11 +118,11 @@ const services: Service[] = []
 
 /** Runs a command to completion; a command still running after `timeoutMs` is SIGKILLed. */
 function exec(command: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Result> {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL' })
+  const child = spawnTracked(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL' })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   return new Promise((resolve, reject) => {
     child.once('error', reject)
     child.once('close', (code, signal) => resolve({ code: code ?? signal ?? -1, stdout, stderr }))
@@ -154,7 +156,7 @@ function taskOf(run: RunJson, id: string): RunJson['tasks'][number] {
 
 /** Starts a service of the project in the test namespace (info logs: they say when it is ready). */
 function startService(name: string, command: string, args: readonly string[]): Service {
-  const child = spawn(command, args, { cwd: project, env: { ...ns.env, BATON_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnTracked(command, args, { cwd: project, env: { ...ns.env, BATON_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'], label: name })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -205,6 +207,7 @@ after(async () => {
   }
   await ns?.close()
   if (project) await rm(project, { recursive: true, force: true })
+  await assertNoLeaks()
 })
 
 describe('installing the packed tarballs into a new ESM project', () => {

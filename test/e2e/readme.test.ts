@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
-import { runBaton } from '../support/processes.js'
+import { assertNoLeaks } from '../support/leak-check.js'
+import { runBaton, spawnTracked } from '../support/processes.js'
 
 // The README as a newcomer reads it: every shell block of its quick start runs, in order, as one
 // bash script (from the repository root, in this file's namespace), and succeeds; its command
@@ -43,17 +43,18 @@ after(async () => {
     }
   }
   await ns.close()
+  await assertNoLeaks()
 })
 
 test('every shell block of the README quick start runs as written and does what the text says', { timeout: 240_000 }, async () => {
   const blocks = shellBlocks(section('Quick start'))
   assert.ok(blocks.length >= 4, `quick start shell blocks: ${blocks.length}`)
   const script = blocks.join('\n')
-  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...ns.env, BATON_LOG_LEVEL: 'warn' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnTracked('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: { ...ns.env, BATON_LOG_LEVEL: 'warn' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'], label: 'the README quick start (bash)' })
   pgid = child.pid
   let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
   assert.equal(code, 0, `the quick start failed:\n${output}`)
   assert.match(output, /^valid orders_daily \(4 tasks, queues: default\)$/m)

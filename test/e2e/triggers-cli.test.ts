@@ -1,8 +1,11 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
+import { allEventsApplied } from '../support/events-applied.js'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { runBaton, startBaton, type BatonProcess } from '../support/processes.js'
+import { mostRunningAtOnce } from '../support/runs.js'
 
 // The trigger commands as a user runs them: emit source, readiness, runs --partition, backfill.
 
@@ -21,6 +24,7 @@ before(async () => {
 after(async () => {
   await dev.kill('SIGTERM')
   await ns.close()
+  await assertNoLeaks()
 })
 
 function oneError(r: { code: number; stderr: string }, pattern: RegExp): void {
@@ -57,15 +61,19 @@ test('readiness shows what is missing; the last source starts one run with the p
     return list.length === 1 && list[0]!.status === 'succeeded' ? list : undefined
   }, 'the run succeeded', 60_000)
   assert.equal(runs[0]!.trigger, 'readiness')
+  // The duplicate landing applied too, and it started nothing more.
+  await allEventsApplied(ns)
+  const listed = JSON.parse((await runBaton(['runs', '--workflow', 'sales', '--partition', p, '--json'], ns.env)).stdout) as { id: string }[]
+  assert.deepEqual(listed.map((r) => r.id), [runs[0]!.id], 'one run for the partition')
   const run = JSON.parse((await runBaton(['run', runs[0]!.id, '--json'], ns.env)).stdout) as { params: unknown; tasks: { output: unknown }[] }
   assert.deepEqual(run.params, { date: p })
   assert.deepEqual(run.tasks[0]!.output, { date: p, partition: p })
 })
 
 test('backfill rejects a reversed or too large range, runs a range with bounded concurrency, and reports its status', async () => {
-  oneError(await runBaton(['backfill', 'sales', '--from', '2026-01-05', '--to', '2026-01-01'], ns.env), /revers|before/i)
-  oneError(await runBaton(['backfill', 'sales', '--from', '2020-01-01', '--to', '2026-01-01'], { ...ns.env, BATON_BACKFILL_MAX_PARTITIONS: '100' }), /100/)
-  oneError(await runBaton(['backfill', 'sales', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], ns.env), /--concurrency/)
+  oneError(await runBaton(['backfill', 'sales', '--from', '2026-01-05', '--to', '2026-01-01'], ns.env), /^error: --from\/--to: reversed range: from "2026-01-05" is after to "2026-01-01"$/)
+  oneError(await runBaton(['backfill', 'sales', '--from', '2020-01-01', '--to', '2026-01-01'], { ...ns.env, BATON_BACKFILL_MAX_PARTITIONS: '100' }), /^error: --from\/--to: range "2020-01-01"\.\."2026-01-01" spans 2193 date partitions, more than the limit of 100$/)
+  oneError(await runBaton(['backfill', 'sales', '--from', '2026-01-01', '--to', '2026-01-02', '--concurrency', '0'], ns.env), /^error: --concurrency: must be an integer from 1 to 1000, got "0"$/)
   const r = await runBaton(['backfill', 'sales', '--from', '2026-01-01', '--to', '2026-01-05', '--concurrency', '2'], ns.env)
   assert.equal(r.code, 0, r.stderr)
   const id = r.stdout.trim()
@@ -74,10 +82,17 @@ test('backfill rejects a reversed or too large range, runs a range with bounded 
   const status = JSON.parse((await runBaton(['backfill', 'status', id, '--json'], ns.env)).stdout) as { status: string; runs: { total: number; succeeded: number } }
   assert.equal(status.status, 'succeeded')
   assert.equal(status.runs.succeeded, 5)
-  // Cancelling a finished backfill leaves it as it ended.
+  // Bounded: by the coordinator's history, two of its runs at once at most, and the first
+  // admission filled both slots.
+  assert.deepEqual(await mostRunningAtOnce(ns.db, id), { most: 2, runs: 5 })
+  // Cancelling a finished backfill leaves it as it ended: once the request is applied, still
+  // succeeded, nothing cancelled.
   const cancelled = await runBaton(['backfill', 'cancel', id], ns.env)
   assert.equal(cancelled.code, 0, cancelled.stderr)
-  assert.match(cancelled.stdout, /succeeded/)
+  assert.equal(cancelled.stdout, `backfill ${id} sales 2026-01-01..2026-01-05: succeeded — 5 succeeded, 0 failed, 0 running, 0 waiting, 0 cancelled (0 of 5 partitions skipped: already run, or running)\n`)
+  await allEventsApplied(ns)
+  const afterCancel = JSON.parse((await runBaton(['backfill', 'status', id, '--json'], ns.env)).stdout) as { status: string; runs: { succeeded: number; cancelled: number } }
+  assert.deepEqual([afterCancel.status, afterCancel.runs.succeeded, afterCancel.runs.cancelled], ['succeeded', 5, 0])
   // The same range again runs nothing new.
   const again = await runBaton(['backfill', 'sales', '--from', '2026-01-01', '--to', '2026-01-05', '--detach'], ns.env)
   const s2 = JSON.parse((await runBaton(['backfill', 'status', again.stdout.trim(), '--json'], ns.env)).stdout) as { runs: { total: number }; skipped: number }

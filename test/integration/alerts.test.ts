@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { createLogger, NonRetryableError } from '@baton/shared'
 import { startWorker } from '@baton/worker'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
@@ -80,11 +81,30 @@ after(async () => {
   await worker.stop()
   await coordinator.stop()
   await ns.close()
-  server.close()
+  const closed = new Promise((r) => server.close(r))
+  server.closeAllConnections()
+  await closed
   rmSync(dir, { recursive: true, force: true })
+  await assertNoLeaks()
 })
 
 const on = (path: string, pred: (b: Record<string, any>) => boolean = () => true) => received.filter((r) => r.path === path && pred(r.body))
+
+/**
+ * Waits until the alerts of a run (or of a workflow) have every delivery recorded as delivered,
+ * and returns those deliveries as `channel action (attempts)`. A delivery is recorded only after
+ * the receiver answered it, and a delivered one is never sent again: from then on the receiver
+ * has had every request these alerts make. (Alerts are written with the transition that raises
+ * them, so once the run is finished they all exist.)
+ */
+async function allDelivered(of: { runId: string } | { workflow: string }): Promise<string[]> {
+  return eventually(async () => {
+    let q = ns.db.selectFrom('alert_deliveries as d').innerJoin('alerts as a', 'a.id', 'd.alert_id').select(['d.channel', 'd.action', 'd.attempts', 'd.delivered_at'])
+    q = 'runId' in of ? q.where('a.run_id', '=', of.runId) : q.where('a.workflow', '=', of.workflow)
+    const rows = await q.orderBy('d.id').execute()
+    return rows.length > 0 && rows.every((r) => r.delivered_at !== null) ? rows.map((r) => `${r.channel} ${r.action} (${r.attempts})`) : undefined
+  }, `every delivery of the alerts of ${JSON.stringify(of)} to be recorded`, 30_000)
+}
 
 describe('failures reach their owner once per cause', () => {
   test('retries exhausted: one alert per channel of the owner with what failed, where, the error and links; the run failing folds into it', async () => {
@@ -96,9 +116,10 @@ describe('failures reach their owner once per cause', () => {
     const runId = await trigger(ns, 'revenue', { partition: '2026-05-01' })
     const run = await waitForRun(ns, runId)
     assert.equal(run.status, 'failed')
-    await eventually(() => on('/revenue').length >= 1 && on('/slack').length >= 1 && on('/pd').length >= 1, 'alerts delivered')
-    await new Promise((r) => setTimeout(r, 500))
-    assert.equal(on('/revenue').length, 1, 'one alert for the run, not one per failed task')
+    // One alert, to each channel of the owner and no other, each sent once.
+    assert.deepEqual((await allDelivered({ workflow: 'revenue' })).sort(), ['revenue-hook trigger (1)', 'revenue-pd trigger (1)', 'revenue-slack trigger (1)'])
+    assert.equal((await ns.db.selectFrom('alerts').select('id').where('workflow', '=', 'revenue').execute()).length, 1, 'one alert for the run, not one per failed task')
+    assert.deepEqual([on('/revenue').length, on('/slack').length, on('/pd').length], [1, 1, 1], 'one alert for the run, not one per failed task')
     assert.equal(on('/ops').length, 0, 'routed to the owner only')
     const a = on('/revenue')[0]!.body
     assert.equal(a.action, 'firing')
@@ -131,7 +152,14 @@ describe('failures reach their owner once per cause', () => {
     assert.equal(ok.status, 'succeeded')
     await eventually(() => on('/revenue', (b) => b.action === 'resolved' && b.workflow === 'flaky_feed').length === 1, 'resolved')
     await eventually(() => on('/pd', (b) => b.event_action === 'resolve' && b.dedup_key === 'failure:flaky_feed:2026-05-02').length === 1, 'pagerduty resolve')
-    await new Promise((r) => setTimeout(r, 400))
+    assert.deepEqual((await allDelivered({ workflow: 'flaky_feed' })).sort(), [
+      'revenue-hook resolve (1)',
+      'revenue-hook trigger (1)',
+      'revenue-pd resolve (1)',
+      'revenue-pd trigger (1)',
+      'revenue-slack resolve (1)',
+      'revenue-slack trigger (1)',
+    ])
     assert.equal(on('/revenue', (b) => b.workflow === 'flaky_feed').length, 2, 'one firing, one resolved: nothing else')
   })
 
@@ -155,8 +183,9 @@ describe('failures reach their owner once per cause', () => {
           .executeTakeFirst()) ?? undefined,
       'delivery recorded',
     )
-    assert.ok(d.attempts >= 2, `refused, retried, then delivered (${d.attempts} attempts)`)
-    await new Promise((r) => setTimeout(r, 500))
+    // The receiver refused the first three sends (503), accepted the fourth.
+    assert.equal(d.attempts, 4, `refused three times, then delivered (${d.attempts} attempts)`)
+    assert.deepEqual(await allDelivered({ runId }), ['down-hook trigger (4)'])
     assert.equal(on('/down', (b) => b.runId === runId).length, 1)
   })
 })

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import type { TriggerRule } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker, type ScriptedAction } from '../support/scripted-worker.js'
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
@@ -32,6 +33,7 @@ after(async () => {
   await worker.stop()
   await coordinator.stop()
   await ns.close()
+  await assertNoLeaks()
 })
 
 describe('DAG execution', () => {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { encodeJson, newId, publishJson } from '@baton/shared'
 import { headers as natsHeaders } from '@nats-io/nats-core'
+import { allEventsApplied } from '../support/events-applied.js'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
@@ -19,6 +21,7 @@ before(async () => {
 after(async () => {
   await coordinator.stop()
   await ns.close()
+  await assertNoLeaks()
 })
 
 async function transitions(runId: string) {
@@ -51,18 +54,20 @@ describe('duplicate and stale events change nothing', () => {
     await send({ taskId: 'a', attempt: 1, type: 'failed', error: { message: 'boom', retryable: true, kind: 'error' } })
     await eventually(async () => (await taskState('a')).attempt === 2, 'a re-queued as attempt 2')
     // Stale: attempt 1 reports success after it was already failed and retried.
-    await send({ taskId: 'a', attempt: 1, type: 'succeeded', output: { stale: true } })
+    const stale = await send({ taskId: 'a', attempt: 1, type: 'succeeded', output: { stale: true } })
     await send({ taskId: 'a', attempt: 2, type: 'started' })
     const successId = newId()
     await send({ taskId: 'a', attempt: 2, type: 'succeeded', output: { rows: 1 } }, successId)
     await eventually(async () => (await taskState('b')).status === 'queued', 'b queued')
     // Duplicates: same event id again (JetStream de-duplicates it) and the same result under a new id.
     await send({ taskId: 'a', attempt: 2, type: 'succeeded', output: { rows: 1 } }, successId)
-    await send({ taskId: 'a', attempt: 2, type: 'succeeded', output: { rows: 999 } })
-    await send({ taskId: 'a', attempt: 2, type: 'started', workerId: 'w2' })
+    const resultAgain = await send({ taskId: 'a', attempt: 2, type: 'succeeded', output: { rows: 999 } })
+    const startedElsewhere = await send({ taskId: 'a', attempt: 2, type: 'started', workerId: 'w2' })
     await send({ taskId: 'b', attempt: 1, type: 'started' })
     await send({ taskId: 'b', attempt: 1, type: 'succeeded', output: null })
     const run = await waitForRun(ns, runId)
+    // Every event above applied (or de-duplicated by JetStream) before looking for what they changed.
+    await allEventsApplied(ns)
     assert.equal(run.status, 'succeeded')
     assert.deepEqual(run.tasks.find((t) => t.id === 'a')!.output, { rows: 1 })
     const t = await transitions(runId)
@@ -72,36 +77,48 @@ describe('duplicate and stale events change nothing', () => {
       assert.ok(!seen.has(k), `duplicate transition ${k}`)
       seen.add(k)
     }
-    const ignored = await ns.db.selectFrom('history').select('reason').where('run_id', '=', runId).where('kind', '=', 'ignored').execute()
-    assert.ok(ignored.length >= 3, `ignored events recorded (${ignored.length})`)
-    assert.ok(ignored.some((i) => /stale attempt 1/.test(i.reason ?? '')))
+    // Exactly the three events that could change nothing were recorded as ignored, each once;
+    // the re-sent event id never reached the coordinator.
+    const ignored = await ns.db.selectFrom('history').select(['event_id', 'reason']).where('run_id', '=', runId).where('kind', '=', 'ignored').orderBy('id').execute()
+    assert.deepEqual(ignored.map((i) => i.event_id), [stale, resultAgain, startedElsewhere], JSON.stringify(ignored))
+    assert.match(ignored[0]!.reason ?? '', /stale attempt 1/)
   })
 })
 
 describe('malformed and invalid events are dead-lettered, never block the consumer', () => {
   test('bad JSON, schema-invalid, unknown run and unknown workflow land in dead_letters with the reason', async () => {
-    const raw = async (subject: string, data: Uint8Array) => {
+    const raw = async (subject: string, data: Uint8Array): Promise<string> => {
       const h = natsHeaders()
-      await ns.js.publish(subject, data, { msgID: newId(), headers: h })
+      const msgID = newId()
+      await ns.js.publish(subject, data, { msgID, headers: h })
+      return msgID
     }
     const unknownRun = newId()
-    await raw(ns.subjects.task(unknownRun), new TextEncoder().encode('{not json'))
-    await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x1', runId: unknownRun, taskId: 'a', attempt: 0, type: 'started', workerId: 'w' }))
-    await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x2', runId: unknownRun, taskId: 'a', attempt: 1, type: 'exploded', workerId: 'w' }))
-    await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x3', runId: unknownRun, taskId: 'a', attempt: 1, type: 'started', workerId: 'w' }))
-    await raw(ns.subjects.runRequested, encodeJson({ id: 'x4', workflow: 'no_such_workflow' }))
-    await raw(ns.subjects.runRequested, encodeJson({ id: 'x5' }))
-    const letters = await eventually(async () => {
-      const rows = await ns.db.selectFrom('dead_letters').select(['subject', 'reason', 'payload']).orderBy('id').execute()
-      return rows.length >= 6 ? rows : undefined
-    }, 'six dead letters')
-    const reasons = letters.map((l) => l.reason).join('\n')
-    assert.match(reasons, /malformed JSON/)
-    assert.match(reasons, /attempt: Too small|attempt/)
-    assert.match(reasons, /type: Invalid option/)
-    assert.match(reasons, new RegExp(`unknown run ${unknownRun}`))
-    assert.match(reasons, /unknown workflow 'no_such_workflow'/)
-    assert.match(reasons, /workflow: /)
+    const sent = {
+      badJson: await raw(ns.subjects.task(unknownRun), new TextEncoder().encode('{not json')),
+      attemptZero: await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x1', runId: unknownRun, taskId: 'a', attempt: 0, type: 'started', workerId: 'w' })),
+      unknownType: await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x2', runId: unknownRun, taskId: 'a', attempt: 1, type: 'exploded', workerId: 'w' })),
+      unknownRun: await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x3', runId: unknownRun, taskId: 'a', attempt: 1, type: 'started', workerId: 'w' })),
+      unknownWorkflow: await raw(ns.subjects.runRequested, encodeJson({ id: 'x4', workflow: 'no_such_workflow' })),
+      noWorkflow: await raw(ns.subjects.runRequested, encodeJson({ id: 'x5' })),
+    }
+    const ids = Object.values(sent)
+    // All six applied: each dead-lettered (terminated, never to come back), once, with its own reason.
+    await allEventsApplied(ns)
+    const letters = await ns.db.selectFrom('dead_letters').select(['msg_id', 'subject', 'reason', 'count']).where('msg_id', 'in', ids).execute()
+    assert.equal(letters.length, ids.length, JSON.stringify(letters))
+    const reason = Object.fromEntries(letters.map((l) => [l.msg_id, l.reason]))
+    assert.deepEqual(letters.map((l) => l.count), ids.map(() => 1))
+    // The JSON parser's own words follow the prefix: only that one is matched, not spelled out.
+    const { [sent.badJson]: badJson, ...others } = reason
+    assert.match(badJson!, /^malformed JSON: \S/)
+    assert.deepEqual(others, {
+      [sent.attemptZero]: 'invalid task event: attempt: Too small: expected number to be >=1',
+      [sent.unknownType]: 'invalid task event: type: Invalid option: expected one of "started"|"heartbeat"|"succeeded"|"failed"',
+      [sent.unknownRun]: `unknown run ${unknownRun}`,
+      [sent.unknownWorkflow]: "unknown workflow 'no_such_workflow'",
+      [sent.noWorkflow]: 'invalid run request: workflow: Invalid input: expected string, received undefined',
+    })
     // The consumer keeps working after poison messages.
     const worker = await startScriptedWorker(ns, 'after_poison', () => ({ succeed: 1 }))
     await deploy(ns, { name: 'after_poison', tasks: { a: { queue: 'after_poison' } } })
@@ -112,11 +129,15 @@ describe('malformed and invalid events are dead-lettered, never block the consum
 })
 
 describe('cancellation', () => {
-  test('cancelling a run cancels pending and running tasks and tells workers to abort', async () => {
+  test('cancelling a run cancels pending and running tasks and tells workers to abort', async (t) => {
     await deploy(ns, { name: 'cancel_me', tasks: { long: { queue: 'hang' }, next: { after: ['long'], queue: 'hang' } } })
     const worker = await startScriptedWorker(ns, 'hang', () => ({ hang: true }))
     const aborts: unknown[] = []
     const sub = ns.nc.subscribe(ns.subjects.abort, { callback: (_e, m) => void aborts.push(m.json()) })
+    t.after(async () => {
+      sub.unsubscribe()
+      await worker.stop()
+    })
     const runId = await trigger(ns, 'cancel_me')
     await eventually(async () => (await ns.db.selectFrom('task_states').select('status').where('run_id', '=', runId).where('task_id', '=', 'long').executeTakeFirst())?.status === 'running', 'long running')
     const id = newId()
@@ -126,8 +147,6 @@ describe('cancellation', () => {
     assert.deepEqual(statuses(run), { long: 'cancelled', next: 'cancelled' })
     await eventually(() => aborts.length > 0, 'abort notice')
     assert.deepEqual(aborts[0], { runId, taskId: 'long', attempt: 1, reason: 'run cancelled' })
-    sub.unsubscribe()
-    await worker.stop()
   })
 })
 

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseAllDocuments } from 'yaml'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { compileWorkflow, isWorkflowSpec, ValidationError } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 
 // The definition contract (docs/definitions.md): docs/schemas/workflow.schema.json is what the
 // zod schema generates, every example definition in the repository (examples/, the e2e
@@ -107,6 +108,8 @@ function compileIssues(definition: unknown): string[] {
     throw e
   }
 }
+
+after(assertNoLeaks)
 
 test('docs/schemas/workflow.schema.json matches the zod definition schema', () => {
   const r = spawnSync(process.execPath, ['--conditions=baton-source', '--import', 'tsx', 'scripts/generate-definition-schema.ts', '--check'], {

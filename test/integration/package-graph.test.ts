@@ -1,8 +1,9 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ESLint } from 'eslint'
+import { assertNoLeaks } from '../support/leak-check.js'
 
 // The package graph (docs/architecture.md, "Package boundaries") as eslint.config.js enforces
 // it: each rule fires on a virtual file placed where the rule applies (ESLint's lintText with a
@@ -24,6 +25,8 @@ async function ruleIds(code: string, file: string): Promise<string[]> {
 }
 
 const importOf = (specifier: string) => `import { value } from '${specifier}'\nexport { value }\n`
+
+after(assertNoLeaks)
 
 test('services never import services: @baton/worker in the coordinator is an error, @baton/shared is clean', async () => {
   assert.deepEqual(await ruleIds(importOf('@baton/worker'), 'services/coordinator/src/x.ts'), ['no-restricted-imports'])

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -16,6 +16,7 @@ import {
   TaskEventSchema,
   TaskLogBatchSchema,
 } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 
 // The public wire contract (docs/protocol.md): the generated JSON Schemas match the zod
 // schemas, every example in the document is a valid message, and unknown fields are ignored.
@@ -52,6 +53,8 @@ function* objectsIn(node: unknown): Generator<Record<string, unknown>> {
   if (!Array.isArray(node)) yield node as Record<string, unknown>
   for (const child of Object.values(node)) yield* objectsIn(child)
 }
+
+after(assertNoLeaks)
 
 test('docs/schemas matches the zod message schemas', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/generate-protocol-schemas.ts', '--check'], {

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { getFreshness, getRunDetails, newId, publishJson } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
@@ -21,6 +22,7 @@ after(async () => {
   await worker.stop()
   await coordinator.stop()
   await ns.close()
+  await assertNoLeaks()
 })
 
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { runBaton, startBaton, type BatonProcess } from '../support/processes.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
@@ -29,6 +30,7 @@ after(async () => {
   await coordinator?.stop()
   await ns?.close()
   if (tmp) await rm(tmp, { recursive: true, force: true })
+  await assertNoLeaks()
 })
 
 /** A `baton worker` child process for `queue`, killed after the file. */
@@ -139,17 +141,22 @@ describe('baton logs', { timeout: 120_000 }, () => {
     const runId = await trigger(ns, 'capped')
     assert.equal((await waitForRun(ns, runId, 60_000)).status, 'succeeded')
 
-    const json = lines((await logs(runId, '--json')).stdout).map((l) => JSON.parse(l) as { msg: string; stream: string; level: string })
-    assert.ok(json.length > 5 && json.length < 500, `kept ${json.length} records`)
+    const json = lines((await logs(runId, '--json')).stdout).map((l) => JSON.parse(l) as { ts: string; msg: string; stream: string; level: string })
+    const kept = json.slice(0, -1)
     const last = json.at(-1)!
-    assert.match(last.msg, /^log truncated after \d+ bytes$/)
-    assert.equal(last.level, 'warn')
-    assert.ok(Number(/\d+/.exec(last.msg)![0]) <= 2048)
     assert.deepEqual(
-      json.slice(0, -1).map((j) => j.msg),
-      json.slice(0, -1).map((_, i) => `line ${i + 1}`),
+      kept.map((j) => [j.stream, j.msg]),
+      kept.map((_, i) => ['stdout', `line ${i + 1}`]),
       'the first lines, in order, none after the cap',
     )
+    // The cap counts each record as the worker wrote it ({ ts, level, stream, msg } as JSON): the
+    // kept lines are exactly those that fit in 2048 bytes — the next one would not have.
+    const recordBytes = (j: { ts: string; level: string; stream: string; msg: string }): number => Buffer.byteLength(JSON.stringify({ ts: j.ts, level: j.level, stream: j.stream, msg: j.msg }))
+    const keptBytes = kept.reduce((n, j) => n + recordBytes(j), 0)
+    assert.ok(keptBytes <= 2048, `kept ${keptBytes} bytes`)
+    assert.ok(keptBytes + recordBytes({ ...kept[0]!, msg: `line ${kept.length + 1}` }) > 2048, `line ${kept.length + 1} would have fitted too (${keptBytes} bytes kept)`)
+    assert.equal(last.msg, `log truncated after ${keptBytes} bytes`)
+    assert.equal(last.level, 'warn')
     assert.equal(json.filter((j) => j.msg.startsWith('log truncated')).length, 1)
   })
 

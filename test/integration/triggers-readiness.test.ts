@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { decodeJson, newId, publishJson, type SourceLanded } from '@baton/shared'
+import { allEventsApplied } from '../support/events-applied.js'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
@@ -22,10 +24,12 @@ after(async () => {
   await worker.stop()
   await coordinator.stop()
   await ns.close()
+  await assertNoLeaks()
 })
 
-async function land(source: string, partition: string | undefined, id = newId(), extra: Partial<SourceLanded> = {}): Promise<void> {
+async function land(source: string, partition: string | undefined, id = newId(), extra: Partial<SourceLanded> = {}): Promise<string> {
   await publishJson(ns.js, ns.subjects.source(source), id, { id, source, ...(partition ? { partition } : {}), uri: `s3://lake/${source}/${partition}`, ...extra })
+  return id
 }
 
 async function runsOf(workflow: string, partition?: string) {
@@ -61,8 +65,8 @@ describe('readiness keyed by partition across several sources', () => {
       }, `run for ${p}`)
       assert.equal(run!.trigger, 'readiness')
     }
-    // Nothing more starts afterwards.
-    await new Promise((r) => setTimeout(r, 300))
+    // Nothing more starts afterwards: every landing applied, still one run per partition.
+    await allEventsApplied(ns)
     for (const p of partitions) assert.equal((await runsOf('joined', p)).length, 1, `one run for ${p}`)
     const landings = await ns.db.selectFrom('source_landings').select(['source', 'partition', 'uri']).where('partition', '=', partitions[0]!).execute()
     assert.equal(landings.length, 6, 'each landing recorded with its uri (duplicate event ids once)')
@@ -72,9 +76,12 @@ describe('readiness keyed by partition across several sources', () => {
   test('a partial partition starts nothing; a landing after success reruns only when the workflow opts in', async () => {
     await deploy(ns, { name: 'strict', when: { sourcesLanded: ['a_src', 'b_src'], partition: 'date' }, tasks: { t: { queue: 'ready' } } })
     await deploy(ns, { name: 'lenient', when: { sourcesLanded: ['a_src', 'b_src'], partition: 'date', rerunOnLateData: true }, tasks: { t: { queue: 'ready' } } })
-    await land('a_src', '2026-07-01')
-    await new Promise((r) => setTimeout(r, 300))
+    const partial = await land('a_src', '2026-07-01')
+    // Applied (recorded, and any run it starts committed with it), and nothing started.
+    await allEventsApplied(ns)
+    assert.ok(await ns.db.selectFrom('source_landings').select('id').where('event_id', '=', partial).executeTakeFirst(), 'the landing was recorded')
     assert.equal((await runsOf('strict', '2026-07-01')).length, 0, 'no run on partial inputs')
+    assert.equal((await runsOf('lenient', '2026-07-01')).length, 0, 'no run on partial inputs')
     await land('b_src', '2026-07-01')
     for (const wf of ['strict', 'lenient']) {
       await eventually(async () => (await runsOf(wf, '2026-07-01')).some((r) => r.status === 'succeeded'), `${wf} ran`)
@@ -82,7 +89,7 @@ describe('readiness keyed by partition across several sources', () => {
     await land('a_src', '2026-07-01') // late data
     await eventually(async () => (await runsOf('lenient', '2026-07-01')).filter((r) => r.status === 'succeeded').length === 2, 'lenient reran')
     assert.equal((await runsOf('lenient', '2026-07-01')).find((r) => r.trigger === 'late_data')?.status, 'succeeded')
-    await new Promise((r) => setTimeout(r, 300))
+    await allEventsApplied(ns)
     assert.equal((await runsOf('strict', '2026-07-01')).length, 1, 'strict did not rerun')
   })
 
@@ -101,6 +108,7 @@ describe('readiness keyed by partition across several sources', () => {
     assert.equal(body.type, 'readiness_missed')
     assert.deepEqual(body.missing, ['late_b'])
     assert.equal(body.owner, 'data-team')
+    await allEventsApplied(ns)
     assert.equal((await runsOf('deadline')).length, 0)
   })
 })
@@ -133,16 +141,15 @@ describe('runs started by data', () => {
 describe('bad source-landed events are dead-lettered with the reason', () => {
   test('unknown source, missing partition, and a partition that does not parse for the workflow', async () => {
     await deploy(ns, { name: 'hourly_wait', when: { sourcesLanded: ['clicks'], partition: 'hour' }, tasks: { t: { queue: 'ready' } } })
-    await land('nobody_waits_for_this', '2026-01-01')
-    await land('clicks', undefined)
-    await land('clicks', '2026-01-01')
-    const letters = await eventually(async () => {
-      const rows = await ns.db.selectFrom('dead_letters').select('reason').execute()
-      return rows.length >= 3 ? rows.map((r) => r.reason).join('\n') : undefined
-    }, 'dead letters')
-    assert.match(letters, /unknown source 'nobody_waits_for_this'/)
-    assert.match(letters, /partition is required: workflow 'hourly_wait' waits for 'clicks' by hour/)
-    assert.match(letters, /partition "2026-01-01" does not parse for workflow 'hourly_wait' \(hour\)/)
+    const sent = [await land('nobody_waits_for_this', '2026-01-01'), await land('clicks', undefined), await land('clicks', '2026-01-01')]
+    await allEventsApplied(ns)
+    const rows = await ns.db.selectFrom('dead_letters').select(['msg_id', 'reason']).where('msg_id', 'in', sent).execute()
+    assert.deepEqual(sent.map((id) => rows.find((r) => r.msg_id === id)?.reason), [
+      "unknown source 'nobody_waits_for_this': no deployed workflow waits for or produces it",
+      "partition is required: workflow 'hourly_wait' waits for 'clicks' by hour",
+      'partition "2026-01-01" does not parse for workflow \'hourly_wait\' (hour): expected YYYY-MM-DDTHH (hour 00-23)',
+    ])
+    assert.equal(rows.length, 3, 'each dead-lettered once')
     assert.equal((await runsOf('hourly_wait')).length, 0)
   })
 })

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { admitQueuedRuns, DefinitionCache, fireDueSchedules, OutboxPublisher, raiseMissedReadiness, startCoordinator, type Coordinator } from '@baton/coordinator'
 import { createDb, createLogger, jetstreamClient, type Db } from '@baton/shared'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
 import { deploy } from '../support/runs.js'
 
@@ -19,6 +20,7 @@ before(async () => {
 })
 after(async () => {
   await ns.close()
+  await assertNoLeaks()
 })
 
 

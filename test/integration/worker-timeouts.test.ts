@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
+import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
@@ -21,6 +22,7 @@ after(async () => {
   for (const p of procs) await p.kill()
   await coordinator.stop()
   await ns.close()
+  await assertNoLeaks()
 })
 
 function worker(queue: string): BatonProcess {

@@ -16,6 +16,7 @@ import {
   type NatsConnection,
   type Subjects,
 } from '@baton/shared'
+import { openSubscriptions, trackNamespace } from './leak-check.js'
 
 /**
  * A fresh namespace for one test file: its own Postgres schema and its own subjects and streams
@@ -44,6 +45,7 @@ export async function createTestNamespace(label: string): Promise<TestNamespace>
   const nc = await connectNats(config.natsUrl, `test-${ns}`)
   const jsm = await ensureStreams(nc, subjects)
   const db = createDb(config.databaseUrl, ns)
+  const closing = trackNamespace({ name: ns, databaseUrl: config.databaseUrl, natsUrl: config.natsUrl, nc })
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     BATON_NAMESPACE: ns,
@@ -62,6 +64,8 @@ export async function createTestNamespace(label: string): Promise<TestNamespace>
     jsm,
     env,
     async close() {
+      // What a test left subscribed (a worker or consumer not stopped) is a leak, even though drain ends it.
+      closing(openSubscriptions(nc))
       await db.destroy()
       for (const s of [subjects.eventsStream, subjects.commandsStream, subjects.alertsStream, subjects.logsStream]) await jsm.streams.delete(s).catch(() => {})
       await nc.drain().catch(() => {})

@@ -1,6 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { trackServer } from './leak-check.js'
+import { spawnTracked } from './processes.js'
 
 /**
  * A private nats-server on its own port and store, for tests that stop and restart NATS
@@ -17,10 +19,11 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Starts `nats-server -js` on 127.0.0.1:port with its store in storeDir. */
+/** Starts `nats-server -js` on 127.0.0.1:port with its store in storeDir (the leak check watches both the process and connections to it). */
 export function startNats(port: number, storeDir: string): ChildProcess {
   const bin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server'
-  return spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' })
+  trackServer(`nats://127.0.0.1:${port}`, 'NATS')
+  return spawnTracked(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore', label: `private nats-server on port ${port}` })
 }
 
 /** SIGKILLs a child process and waits for it to exit. */

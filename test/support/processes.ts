@@ -1,8 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { trackChild } from './leak-check.js'
 
 /** Path of the `baton` executable in this repository. */
 export const BATON_BIN = fileURLToPath(new URL('../../services/cli/bin/baton.js', import.meta.url))
+
+/**
+ * `spawn`, with the child remembered by the leak check (leak-check.ts) until it exits: every
+ * process a test starts goes through here, so one left running fails its file. A `detached`
+ * child leads a process group of its own; the whole group is checked.
+ */
+export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions & { label?: string } = {}): ChildProcess {
+  const { label, ...spawnOptions } = options
+  const child = spawn(command, args, spawnOptions)
+  trackChild(child, label ?? [command, ...args].join(' '), { group: spawnOptions.detached === true })
+  return child
+}
 
 /** A `baton` child process with its captured output. */
 export interface BatonProcess {
@@ -16,7 +29,7 @@ export interface BatonProcess {
 
 /** Starts `baton ARGS…` with the given environment; output is captured for diagnostics. */
 export function startBaton(args: readonly string[], env: Record<string, string>): BatonProcess {
-  const child = spawn(process.execPath, [BATON_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnTracked(process.execPath, [BATON_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], label: `baton ${args.join(' ')}` })
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
@@ -34,13 +47,14 @@ export function startBaton(args: readonly string[], env: Record<string, string>)
 
 /** Runs `baton ARGS…` to completion: exit code, stdout, stderr. */
 export async function runBaton(args: readonly string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BATON_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawnTracked(process.execPath, [BATON_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], label: `baton ${args.join(' ')}` })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  child.stdin.end(input ?? '')
-  const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)))
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdin!.end(input ?? '')
+  // 'close': the exit and every byte of stdout and stderr (and the pipes closed).
+  const code = await new Promise<number>((r) => child.once('close', (c) => r(c ?? 1)))
   return { code, stdout, stderr }
 }
 
@@ -49,4 +63,13 @@ export function startCoordinatorProcess(env: Record<string, string>, into: Baton
   const p = startBaton(['coordinator'], env)
   into.push(p)
   return p
+}
+
+/** SIGTERM (services finish what they hold), then SIGKILL if the process is still there after `graceMs`. */
+export async function stopGracefully(p: BatonProcess, graceMs = 30_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)))
+  const outcome = await Promise.race([p.kill('SIGTERM').then(() => 'exited' as const), late])
+  clearTimeout(timer)
+  if (outcome === 'late') await p.kill('SIGKILL')
 }

@@ -143,6 +143,6 @@ export function formatAlerts(rows: AlertView[]): string {
 export function formatDeadLetters(rows: DeadLetterView[]): string {
   if (rows.length === 0) return 'no dead letters\n'
   const t = table(['received', 'subject', 'reason'])
-  for (const d of rows) t.push([d.receivedAt, d.subject, brief(d.reason, 100)])
+  for (const d of rows) t.push([d.count > 1 ? `${d.receivedAt}\n×${d.count}, last ${d.lastAt}` : d.receivedAt, d.subject, brief(d.reason, 100)])
   return `${t.toString()}\n`
 }

@@ -1,16 +1,56 @@
-import { connectNats, ensureStreams, jetstreamClient, type JetStreamClient, type JetStreamManager, type NatsConnection, type Subjects } from '@baton/shared'
+import {
+  connectNats,
+  ensureStreams,
+  jetstreamClient,
+  natsConnectionOptions,
+  UnavailableError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type Subjects,
+} from '@baton/shared'
+import { clarifyNatsMessage, describeError } from './failure-report.js'
 
 /**
  * Opens the CLI's NATS connection and provisions the namespace's streams. Its own module so that
  * commands that never talk to NATS (`runs`, `run`, `workflows`…) never load the NATS client.
+ *
+ * A one-shot command fails fast: NATS down, a server that closes the connection, or one that
+ * does not answer within `timeoutMs` (connecting and provisioning together) is an
+ * UnavailableError naming the server. A connection that opens after the timeout is closed.
  */
-export async function openNatsSession(url: string, subjects: Subjects): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
-  const nc = await connectNats(url, 'baton-cli')
+export async function openNatsSession(url: string, subjects: Subjects, timeoutMs: number): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  const where = `NATS at ${natsConnectionOptions(url).servers.join(',')}`
+  let timedOut = false
+  const opening = (async () => {
+    const nc = await connectNats(url, 'baton-cli', { timeoutMs })
+    if (timedOut) {
+      await nc.close().catch(() => {})
+      throw new UnavailableError(`${where} answered too late`)
+    }
+    try {
+      return { nc, jsm: await ensureStreams(nc, subjects) }
+    } catch (e) {
+      await nc.close().catch(() => {})
+      throw e instanceof UnavailableError ? e : new UnavailableError(`cannot use JetStream at ${where}: ${describeError(e)}`, { cause: e })
+    }
+  })()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true
+      reject(new UnavailableError(`cannot reach ${where}: no answer within ${timeoutMs / 1000}s`))
+    }, timeoutMs)
+  })
   try {
-    return { nc, jsm: await ensureStreams(nc, subjects) }
+    return await Promise.race([opening, timeout])
   } catch (e) {
-    await nc.close().catch(() => {})
-    throw e
+    // The losing attempt must neither keep a connection open nor reject unobserved.
+    opening.then((s) => (timedOut ? s.nc.close().catch(() => {}) : undefined)).catch(() => {})
+    if (e instanceof UnavailableError) throw e.message === clarifyNatsMessage(e.message) ? e : new UnavailableError(clarifyNatsMessage(e.message), { cause: e })
+    throw new UnavailableError(`cannot reach ${where}: ${clarifyNatsMessage(describeError(e))}`, { cause: e })
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -4,6 +4,7 @@ import { registerRunCommands } from './commands/runs.js'
 import { registerTriggerCommands } from './commands/triggers.js'
 import { registerObserveCommands } from './commands/observe.js'
 import { registerServiceCommands } from './commands/services.js'
+import { registerDoctorCommand } from './commands/doctor.js'
 
 /** Set by the bundler from services/cli/package.json (scripts/build-cli.mjs). */
 declare const __BATON_VERSION__: string | undefined
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerTriggerCommands(program)
   registerObserveCommands(program)
   registerServiceCommands(program)
+  registerDoctorCommand(program)
   return program
 }

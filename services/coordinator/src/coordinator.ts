@@ -1,4 +1,5 @@
 import {
+  armCrashPoints,
   connectNats,
   createDb,
   createLogger,
@@ -8,7 +9,11 @@ import {
   jetstreamClient,
   loadConfig,
   migrateToLatest,
+  natsConnectionOptions,
+  retryWithBackoff,
   subjectsFor,
+  ValidationError,
+  withoutPassword,
   type BatonConfig,
   type Db,
   type Logger,
@@ -28,6 +33,7 @@ import { lastLogLinesReader } from './alerts/last-log-lines.js'
 import { watchQueues } from './alerts/queue-watch.js'
 import { drainRunTrace } from './telemetry/run-trace.js'
 import { startCoordinatorMetrics } from './telemetry/coordinator-metrics.js'
+import { answerAttemptOwnerQueries } from './ownership/attempt-owner-responder.js'
 
 /** Options of `startCoordinator`. */
 export interface CoordinatorOptions {
@@ -35,6 +41,14 @@ export interface CoordinatorOptions {
   readonly logger?: Logger
   /** Use this connection instead of opening one (it is not closed on stop). */
   readonly nc?: NatsConnection
+  /**
+   * How long start-up keeps retrying to reach Postgres and NATS (with backoff, each failure
+   * logged at warn) before `startCoordinator` rejects with the last failure. Default: for as long
+   * as the process lives. 0: one attempt each.
+   */
+  readonly startupTimeoutMs?: number
+  /** Aborting it during start-up stops the retries: `startCoordinator` rejects with a RetryAbortedError. */
+  readonly signal?: AbortSignal
   /** Largest number of events per transaction (default 500). */
   readonly batchMax?: number
   /** How often due timers are looked for (default 100 ms). */
@@ -43,6 +57,8 @@ export interface CoordinatorOptions {
   readonly scheduleIntervalMs?: number
   /** How often due alert deliveries are sent (default 1 s). */
   readonly alertIntervalMs?: number
+  /** How long a claimed alert delivery is one job's alone (default `DELIVERY_LEASE_MS`, 30 s; tests shorten it). */
+  readonly alertLeaseMs?: number
   /** How often queues are checked for work with no worker polling (default 5 s). */
   readonly queueWatchIntervalMs?: number
   /** How often queued runs of concurrency groups are admitted (default 200 ms). */
@@ -67,14 +83,42 @@ export interface Coordinator {
  */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
   const config = options.config ?? loadConfig()
+  armCrashPoints(config.crashPoints)
   const log = (options.logger ?? createLogger({ level: config.logLevel })).child({ component: 'coordinator', namespace: config.namespace })
   const subjects = subjectsFor(config.namespace)
-  await ensureDatabase(config.databaseUrl)
-  await migrateToLatest(config.databaseUrl, config.namespace)
+  // Postgres and NATS may be down or not up yet: start-up retries until they answer (the signal
+  // aborts, or startupTimeoutMs bounds it), and only then reports `coordinator started`.
+  const timeout = options.startupTimeoutMs
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+    throw new ValidationError([{ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' }], { code: 'COORDINATOR_OPTIONS_INVALID' })
+  }
+  const startupDeadline = timeout === undefined || timeout === Infinity ? undefined : Date.now() + timeout
+  const startup = () => ({
+    logger: log,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(startupDeadline === undefined ? {} : { timeoutMs: Math.max(0, startupDeadline - Date.now()) }),
+  })
+  await retryWithBackoff(
+    async () => {
+      await ensureDatabase(config.databaseUrl)
+      await migrateToLatest(config.databaseUrl, config.namespace)
+    },
+    { ...startup(), what: `Postgres at ${withoutPassword(config.databaseUrl)}` },
+  )
+  const natsAt = `NATS at ${natsConnectionOptions(config.natsUrl).servers.join(',')}`
+  const nc = options.nc ?? (await retryWithBackoff(() => connectNats(config.natsUrl, 'baton-coordinator'), { ...startup(), what: natsAt, dispose: (c) => c.close() }))
+  const jsm = await retryWithBackoff(
+    async () => {
+      const m = await ensureStreams(nc, subjects)
+      await ensureConsumer(m, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: COORDINATOR_ACK_WAIT_MS, maxAckPending: 20_000 })
+      return m
+    },
+    { ...startup(), what: `JetStream at ${natsAt}` },
+  ).catch(async (e: unknown) => {
+    if (!options.nc) await nc.close().catch(() => {})
+    throw e
+  })
   const db = createDb(config.databaseUrl, config.namespace, { max: 8, applicationName: `baton-coordinator:${config.namespace}` })
-  const nc = options.nc ?? (await connectNats(config.natsUrl, 'baton-coordinator'))
-  const jsm = await ensureStreams(nc, subjects)
-  await ensureConsumer(jsm, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: COORDINATOR_ACK_WAIT_MS, maxAckPending: 20_000 })
   const js = jetstreamClient(nc)
   const definitions = new DefinitionCache()
   const publisher = new OutboxPublisher(db, nc, js, log)
@@ -94,12 +138,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     new PeriodicJob('schedules', options.scheduleIntervalMs ?? 500, () => fireDueSchedules(db, definitions, subjects, publisher), log),
     new PeriodicJob('admission', options.admissionIntervalMs ?? 200, () => admitQueuedRuns(db, definitions, subjects, publisher), log),
     new PeriodicJob('readiness-deadlines', options.scheduleIntervalMs ?? 500, () => raiseMissedReadiness(db, subjects, publisher, new Date(), alerting), log),
-    new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log, new Date(), lastLines), log),
+    new PeriodicJob('alert-delivery', options.alertIntervalMs ?? 1000, () => deliverAlerts(db, alerting.routes, links, log, new Date(), lastLines, options.alertLeaseMs ? { leaseMs: options.alertLeaseMs } : {}), log),
     new PeriodicJob('queue-watch', options.queueWatchIntervalMs ?? 5000, () => watchQueues(db, jsm, subjects, alerting, config.queueUnattendedAfterMs), log),
   ]
   const stopMetrics = await startCoordinatorMetrics(config, db, jsm, subjects, log)
   await consumer.start()
   for (const j of jobs) j.start()
+  const ownership = answerAttemptOwnerQueries(nc, db, subjects, log)
   log.info('coordinator started')
 
   let stopping: Promise<void> | undefined
@@ -107,6 +152,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     db,
     stop() {
       stopping ??= (async () => {
+        ownership.stop()
         await consumer.stop()
         for (const j of jobs) await j.stop()
         await publisher.flush()

@@ -6,6 +6,7 @@ export { startCoordinator, type Coordinator, type CoordinatorOptions } from './c
 export { decide, tasksNeeded, chosenBranches } from './lifecycle/run-machine.js'
 export { evaluateTriggerRule, finalOutcome, type RuleDecision, type UpstreamCounts } from './lifecycle/trigger-rules.js'
 export { retryDelayMs, type RetryPolicy } from './lifecycle/backoff.js'
+export { TASK_TRANSITIONS, RUN_TRANSITIONS, checkTaskTransition, checkRunTransition } from './lifecycle/transitions.js'
 export { TimerKind, type Decision, type MachineEvent, type MachineState, type RunView, type TaskView } from './lifecycle/types.js'
 export { commandId } from './apply/commands.js'
 export { MAX_BACKFILL_PARTITIONS, partitionsToRun } from './apply/backfills.js'

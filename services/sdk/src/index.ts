@@ -7,7 +7,7 @@
 export { workflow, task, type WorkflowOptions, type WorkflowSpec } from '@baton/shared'
 export type { WorkflowDefinition, WorkflowDefinitionInput, TaskDefinition, TaskDefinitionInput, RunSpec } from '@baton/shared'
 export { startWorker, AbortKind, AttemptAbortedError, TaskFailure, type Worker, type WorkerOptions, type TaskContext, type TaskHandler } from '@baton/worker'
-export { BatonError, NonRetryableError, ValidationError, type ValidationIssue } from '@baton/shared'
+export { BatonError, NonRetryableError, ValidationError, RetryAbortedError, type ValidationIssue } from '@baton/shared'
 export { RunStatus, TaskStatus, TriggerRule, TaskKind, TERMINAL_RUN_STATUSES, TERMINAL_TASK_STATUSES } from '@baton/shared'
 export {
   SourceLandedSchema,

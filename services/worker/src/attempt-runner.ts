@@ -1,6 +1,7 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api'
-import { newId, toError, type JsMsg, type Logger, type TaskCommand, type TaskError, type TaskEvent } from '@baton/shared'
+import { CrashPoint, crashPoint, newId, toError, type JsMsg, type Logger, type TaskCommand, type TaskError, type TaskEvent } from '@baton/shared'
 import { AbortKind, AttemptAbortedError } from './attempt-abort.js'
+import type { Ownership } from './attempt-ownership.js'
 import { createHeartbeatSender } from './heartbeat-sender.js'
 import type { InFlightAttempt, InFlightAttempts } from './in-flight-attempts.js'
 import { checkOutput } from './output-check.js'
@@ -39,6 +40,8 @@ export interface AttemptRunnerDeps {
   readonly executors: ExecutorSource
   /** Handlers still running after their attempt was aborted; shutdown waits for them (bounded). */
   readonly lingering: Set<Promise<void>>
+  /** Asks the coordinators whether an attempt is this worker's (attempt-ownership.ts). */
+  readonly confirmOwnership: (command: TaskCommand, signal: AbortSignal) => Promise<Ownership>
 }
 
 type Outcome =
@@ -90,10 +93,24 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
   let taskLog: TaskLogSink | undefined
   let meter: AttemptMeter | undefined
   try {
-    if (!(await deps.publisher.publish(event('started'), traceparent, { giveUpAfterMs: STARTED_GIVE_UP_MS }))) {
+    let startRetried = false
+    if (!(await deps.publisher.publish(event('started'), traceparent, { giveUpAfterMs: STARTED_GIVE_UP_MS, onRetried: () => (startRetried = true) }))) {
       settle(msg, 'nak', log)
       countAttempt(deps.queue, 'not_started')
       return
+    }
+    crashPoint(CrashPoint.workerAfterStarted)
+    // Another worker may hold this command too: it was redelivered, or NATS restarted while our
+    // `started` was being retried (and may have redelivered it meanwhile). Run only our own.
+    if (startRetried || msg.info.deliveryCount > 1) {
+      const owner = await deps.confirmOwnership(command, controller.signal)
+      if (owner === 'not_mine') {
+        log.info({ deliveryCount: msg.info.deliveryCount, startRetried }, 'attempt belongs to another worker; not running it')
+        settle(msg, 'ack', log)
+        countAttempt(deps.queue, 'not_owner')
+        return
+      }
+      if (owner === 'unknown') log.warn({ deliveryCount: msg.info.deliveryCount, startRetried }, 'no coordinator confirmed the attempt is ours; running it (its transitions stay fenced)')
     }
     settle(msg, 'ack', log)
     meter = meterAttempt(deps.queue, command.workflow)
@@ -118,6 +135,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     let outcome: Outcome
     try {
       const executor = resolveExecutor(command, deps.executors)
+      crashPoint(CrashPoint.workerBeforeHandler)
       // An attempt aborted before it could start never reaches its handler.
       const running = controller.signal.aborted
         ? Promise.reject(controller.signal.reason as Error)
@@ -156,12 +174,14 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     } else {
       log.debug('attempt succeeded')
     }
+    crashPoint(CrashPoint.workerAfterHandler)
     const result =
       outcome.type === 'succeeded'
         ? event('succeeded', { output: outcome.output, ...(outcome.details ? { details: outcome.details } : {}) })
         : event('failed', { error: outcome.error, ...(outcome.details ? { details: outcome.details } : {}) })
     if (!(await taskLog.flush(TASK_LOG_FLUSH_MS))) log.warn('task log not fully stored before the result; the rest follows when NATS takes it')
     await deps.publisher.publish(result, traceparent)
+    crashPoint(CrashPoint.workerAfterResult)
   } catch (e) {
     // Only a bug gets here (publish and settle never throw); keep the worker alive.
     log.error({ err: toError(e) }, 'attempt runner failed unexpectedly')

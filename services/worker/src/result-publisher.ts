@@ -15,7 +15,7 @@ const SHRUNK_DETAIL_CHARS = 8 * 1024
  */
 export interface TaskEventPublisher {
   /** Retries until acknowledged; false when it gave up (deadline, closed). Never throws. */
-  publish(event: TaskEvent, traceparent: string, options?: { giveUpAfterMs?: number }): Promise<boolean>
+  publish(event: TaskEvent, traceparent: string, options?: { giveUpAfterMs?: number; onRetried?: () => void }): Promise<boolean>
   /** One try, no retry (heartbeats: a late one is worthless). Throws on failure. */
   publishOnce(event: TaskEvent, traceparent: string): Promise<void>
   /** Makes every pending retry loop give up now (final step of a shutdown). */
@@ -37,7 +37,10 @@ export function createTaskEventPublisher(deps: { nc: NatsConnection; js: JetStre
       for (let tries = 1; ; tries++) {
         try {
           await send(event, traceparent)
-          if (tries > 1) deps.logger.info({ eventId: event.id, type: event.type, runId: event.runId, tries }, 'task event published after retries')
+          if (tries > 1) {
+            deps.logger.info({ eventId: event.id, type: event.type, runId: event.runId, tries }, 'task event published after retries')
+            options.onRetried?.()
+          }
           return true
         } catch (e) {
           const gaveUp = closing.signal.aborted || deps.nc.isClosed() || Date.now() + pause > giveUpAt

@@ -1,6 +1,20 @@
 import { hostname } from 'node:os'
-import { answerWorkerDiscovery, connectNats, ensureConsumer, ensureStreams, jetstreamClient, subjectsFor, toError, type JsMsg, type NatsConnection } from '@baton/shared'
+import {
+  answerWorkerDiscovery,
+  armCrashPoints,
+  connectNats,
+  ensureConsumer,
+  ensureStreams,
+  jetstreamClient,
+  natsConnectionOptions,
+  retryWithBackoff,
+  subjectsFor,
+  toError,
+  type JsMsg,
+  type NatsConnection,
+} from '@baton/shared'
 import { listenForAborts } from './abort-listener.js'
+import { confirmOwnership } from './attempt-ownership.js'
 import { AbortKind } from './attempt-abort.js'
 import { runAttempt, type AttemptRunnerDeps } from './attempt-runner.js'
 import { waitAtMost } from './bounded-wait.js'
@@ -47,10 +61,21 @@ export interface Worker {
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const o = resolveWorkerOptions(options)
+  armCrashPoints(o.config.crashPoints)
   const log = o.logger
   const subjects = subjectsFor(o.config.namespace)
   const ownsConnection = o.nc === undefined
-  const nc: NatsConnection = o.nc ?? (await connectNats(o.config.natsUrl, `baton-worker-${o.queue}-${o.workerId}`))
+  // NATS may be down or not up yet: start-up retries until it answers (the signal aborts, or
+  // startupTimeoutMs bounds it), and only then reports `worker started`.
+  const startupDeadline = o.startupTimeoutMs === undefined ? undefined : Date.now() + o.startupTimeoutMs
+  const natsAt = `NATS at ${natsConnectionOptions(o.config.natsUrl).servers.join(',')}`
+  const startup = () => ({
+    logger: log,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(startupDeadline === undefined ? {} : { timeoutMs: Math.max(0, startupDeadline - Date.now()) }),
+  })
+  const nc: NatsConnection =
+    o.nc ?? (await retryWithBackoff(() => connectNats(o.config.natsUrl, `baton-worker-${o.queue}-${o.workerId}`), { ...startup(), what: natsAt, dispose: (c) => c.close() }))
 
   const inFlight = new InFlightAttempts()
   const limit = new ConcurrencyLimit(o.concurrency)
@@ -67,6 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     inFlight,
     executors: { handlers: o.handlers, runners: o.runners, queue: o.queue, workerId: o.workerId },
     lingering,
+    confirmOwnership: (command, signal) => confirmOwnership(nc, subjects, command, o.workerId, signal),
   }
 
   const onMessage = async (msg: JsMsg): Promise<void> => {
@@ -106,8 +132,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let stopMetrics: () => Promise<void> = async () => {}
   try {
     stopMetrics = await startWorkerMetrics(o.config, log)
-    const jsm = await ensureStreams(nc, subjects)
-    await ensureConsumer(jsm, subjects.commandsStream, subjects.workerConsumer(o.queue), subjects.command(o.queue), { ackWaitMs: COMMAND_ACK_WAIT_MS })
+    await retryWithBackoff(
+      async () => {
+        const jsm = await ensureStreams(nc, subjects)
+        await ensureConsumer(jsm, subjects.commandsStream, subjects.workerConsumer(o.queue), subjects.command(o.queue), { ackWaitMs: COMMAND_ACK_WAIT_MS })
+      },
+      { ...startup(), what: `JetStream at ${natsAt}` },
+    )
     abortListener = await listenForAborts({ nc, subject: subjects.abort, workerId: o.workerId, inFlight, logger: log })
     consumer = await startCommandConsumer({
       js,

@@ -23,6 +23,14 @@ export interface WorkerOptions {
   shutdownGraceMs?: number
   /** Stable id in events and abort notices. Default: `<host>-<pid>-<random>`. */
   workerId?: string
+  /**
+   * How long start-up keeps retrying to reach NATS (with backoff, each failure logged at warn)
+   * before `startWorker` rejects with the last failure. Default: for as long as the process
+   * lives. 0: one attempt.
+   */
+  startupTimeoutMs?: number
+  /** Aborting it during start-up stops the retries: `startWorker` rejects with a RetryAbortedError. */
+  signal?: AbortSignal
 }
 
 /** WorkerOptions with every default filled in, compiled once at start. */
@@ -36,6 +44,9 @@ export interface ResolvedWorkerOptions {
   readonly logger: Logger
   readonly shutdownGraceMs: number
   readonly workerId: string
+  /** Undefined: start-up retries without end. */
+  readonly startupTimeoutMs?: number
+  readonly signal?: AbortSignal
 }
 
 const QUEUE = /^[A-Za-z0-9_-]{1,64}$/
@@ -50,6 +61,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (!Number.isFinite(shutdownGraceMs) || shutdownGraceMs < 0) issues.push({ path: 'shutdownGraceMs', reason: 'must be a number of milliseconds, at least 0' })
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   if (workerId.length < 1 || workerId.length > 200) issues.push({ path: 'workerId', reason: 'must be 1 to 200 characters' })
+  const startupTimeoutMs = options.startupTimeoutMs
+  if (startupTimeoutMs !== undefined && !(typeof startupTimeoutMs === 'number' && startupTimeoutMs >= 0)) issues.push({ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' })
   for (const [name, fn] of Object.entries(options.handlers ?? {})) {
     if (typeof fn !== 'function') issues.push({ path: `handlers.${name}`, reason: 'must be a function' })
   }
@@ -66,5 +79,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     logger: (options.logger ?? createLogger({ level: config.logLevel, name: 'baton-worker' })).child({ queue: options.queue, workerId }),
     shutdownGraceMs,
     workerId,
+    ...(startupTimeoutMs !== undefined && startupTimeoutMs !== Infinity ? { startupTimeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   })
 }

@@ -19,6 +19,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const name = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres'
   url.pathname = '/postgres'
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 })
+  // A connection dropped mid-query reaches the caller as a rejected query; the 'error' event
+  // pg also emits must not crash the process (a coordinator retries its start-up instead).
+  client.on('error', () => {})
   try {
     await client.connect()
   } catch (e) {

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_initial.js'
 import * as m0002 from './migrations/0002_triggers.js'
 import * as m0003 from './migrations/0003_alert_delivery.js'
 import * as m0004 from './migrations/0004_archived_workflows.js'
+import * as m0005 from './migrations/0005_leases_and_dead_letter_counts.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,7 +12,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_triggers': m0002,
   '0003_alert_delivery': m0003,
   '0004_archived_workflows': m0004,
+  '0005_leases_and_dead_letter_counts': m0005,
 }
+
+/** The names of every migration `migrateToLatest` applies, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.freeze(Object.keys(MIGRATIONS))
 
 class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -40,7 +45,9 @@ export async function migrateToLatest(databaseUrl: string, namespace: string): P
 }
 
 async function migrateOnce(databaseUrl: string, namespace: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${namespace}` })
+  const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${namespace}`, connectionTimeoutMillis: 10_000 })
+  // A dropped connection surfaces as a rejected query; pg's 'error' event must not crash the process.
+  client.on('error', () => {})
   await client.connect()
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`baton:migrate:${namespace}`])
@@ -48,9 +55,9 @@ async function migrateOnce(databaseUrl: string, namespace: string): Promise<stri
     // least-privilege role (owning just its schema) does not have.
     const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [namespace])
     if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS "${namespace}"`)
-    const db = new Kysely<unknown>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${namespace}` }) }),
-    })
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${namespace}`, connectionTimeoutMillis: 10_000 })
+    pool.on('error', () => {})
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
     try {
       const migrator = new Migrator({ db, provider: new StaticMigrationProvider(), migrationTableSchema: namespace })
       const { error, results } = await migrator.migrateToLatest()
@@ -68,6 +75,7 @@ async function migrateOnce(databaseUrl: string, namespace: string): Promise<stri
 /** Drops a namespace's schema and everything in it (tests and `baton reset`). */
 export async function dropNamespaceSchema(databaseUrl: string, namespace: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl })
+  client.on('error', () => {})
   await client.connect()
   try {
     await client.query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`)

@@ -113,6 +113,8 @@ export interface OutboxTable {
   payload: Json
   traceparent: string | null
   created_at: GeneratedTimestamp
+  /** Claimed by a relay until then (published outside any transaction); null = free. */
+  relay_leased_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 /** Durable timers: retries, timeouts, deadlines. */
@@ -133,6 +135,9 @@ export interface DeadLettersTable {
   payload: string
   reason: string
   received_at: GeneratedTimestamp
+  /** Deliveries of the same message (subject, msg_id) recorded into this row. */
+  count: Generated<number>
+  last_at: GeneratedTimestamp
 }
 
 /** A workflow's cron schedule and its next tick (the durable timer of the scheduler). */
@@ -222,6 +227,8 @@ export interface AlertDeliveriesTable {
   delivered_at: Timestamp | null
   last_error: string | null
   created_at: GeneratedTimestamp
+  /** Claimed by a delivery job until then (sent outside any transaction); null = free. */
+  leased_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 /** Queues seen with work waiting and no worker polling. */

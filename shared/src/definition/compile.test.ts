@@ -235,6 +235,12 @@ describe('compileWorkflow: errors name the field and the reason', () => {
     assert.match(issueAt(issuesOf({ name: 'w', tasks: { a: { retries: 3 } } }), 'tasks.a').reason, /retries/)
   })
 
+  test('a NUL character anywhere is refused at its path (Postgres cannot store it)', () => {
+    const issues = issuesOf(wf({ a: { run: { sh: 'echo a\u0000b' } } }, { description: 'x\u0000' }))
+    assert.match(issueAt(issues, 'tasks.a.run.sh').reason, /NUL character/)
+    assert.match(issueAt(issues, 'description').reason, /NUL character/)
+  })
+
   test('every problem is reported at once', () => {
     const issues = issuesOf(wf({ a: { after: ['nope'] }, b: { timeout: '5x' }, c: { run: { sh: 'x' }, handler: 'h' } }))
     assert.deepEqual(issues.map((i) => i.path).sort(), ['tasks.a.after', 'tasks.b.timeout', 'tasks.c'])

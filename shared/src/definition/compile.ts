@@ -126,6 +126,7 @@ export function checkWorkflow(input: unknown): DefinitionCheck {
   const parsed = WorkflowDefinitionSchema.safeParse(body)
   const issues: ValidationIssue[] = parsed.success ? [] : definitionIssues(WorkflowDefinitionSchema, body, parsed.error)
   const raw = (body !== null && typeof body === 'object' ? body : {}) as RawDefinition
+  issues.push(...nulIssues(body))
   issues.push(...graphIssues(rawTasks(raw)))
   issues.push(...timingIssues(raw))
   if (raw.params !== null && typeof raw.params === 'object' && !Array.isArray(raw.params)) issues.push(...paramsSchemaIssues(raw.params as Record<string, unknown>))
@@ -142,6 +143,19 @@ function withoutSchemaKey(input: unknown): unknown {
 function dedupe(issues: readonly ValidationIssue[]): ValidationIssue[] {
   const seen = new Set<string>()
   return issues.filter((i) => (seen.has(`${i.path}\u0000${i.reason}`) ? false : (seen.add(`${i.path}\u0000${i.reason}`), true)))
+}
+
+/** Every string or key holding a NUL character (Postgres cannot store one in a definition). */
+function nulIssues(value: unknown, path: string[] = []): ValidationIssue[] {
+  const here = (): string => path.join('.')
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ path: here(), reason: 'contains a NUL character (\\u0000), which cannot be stored' }] : []
+  if (value === null || typeof value !== 'object') return []
+  const out: ValidationIssue[] = []
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) out.push({ path: here(), reason: `key ${JSON.stringify(k)} contains a NUL character (\\u0000), which cannot be stored` })
+    out.push(...nulIssues(v, [...path, k]))
+  }
+  return out
 }
 
 /** The parts of a definition the semantic checks read, before (or without) a successful parse. */

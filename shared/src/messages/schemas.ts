@@ -162,3 +162,16 @@ export const ReadinessMissedSchema = z.object({
 })
 /** A readiness-missed alert. */
 export type ReadinessMissed = z.infer<typeof ReadinessMissedSchema>
+
+/**
+ * `<ns>.control.attempt_owner` (core NATS request, answered by a coordinator): a worker asks
+ * whether an attempt it is about to run is its own — after its `started` had to be retried, or
+ * when its command was redelivered (another worker may have it too).
+ */
+export const AttemptOwnerQuerySchema = z.object({ runId: z.uuid(), taskId: z.string().min(1), attempt: z.number().int().min(1) })
+/** An attempt-owner question. */
+export type AttemptOwnerQuery = z.infer<typeof AttemptOwnerQuerySchema>
+/** The answer: the task's current attempt, status and worker, as committed (null fields: no such task). */
+export const AttemptOwnerAnswerSchema = z.object({ attempt: z.number().int().nullable(), status: z.string().nullable(), workerId: z.string().nullable() })
+/** An attempt-owner answer. */
+export type AttemptOwnerAnswer = z.infer<typeof AttemptOwnerAnswerSchema>

@@ -41,11 +41,12 @@ export function natsConnectionOptions(url: string): { servers: string[]; user?: 
 }
 
 /** Connects to NATS; reconnects forever once connected (a brief NATS outage is survived). */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export async function connectNats(url: string, name: string, options: { timeoutMs?: number } = {}): Promise<NatsConnection> {
   try {
     return await connect({
       ...natsConnectionOptions(url),
       name,
+      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 10_000,

@@ -15,6 +15,8 @@ export interface Subjects {
   readonly abort: string
   /** Core-NATS request subject every worker answers with who it is (`baton deploy` warnings, later the API). */
   readonly workerPing: string
+  /** Core-NATS request subject coordinators answer (queue group): who owns an attempt now. */
+  readonly attemptOwner: string
   readonly backfillRequested: string
   readonly backfillCancelRequested: string
   /** Alert subjects (`<ns>.alerts.<kind>`), kept in the alerts stream. */
@@ -53,6 +55,7 @@ export function subjectsFor(ns: string): Subjects {
     command: (queue: string) => `${ns}.commands.${token(queue)}`,
     abort: `${ns}.control.abort`,
     workerPing: `${ns}.control.workers`,
+    attemptOwner: `${ns}.control.attempt_owner`,
     backfillRequested: `${ns}.events.backfill.requested`,
     backfillCancelRequested: `${ns}.events.backfill.cancel_requested`,
     alertsStream: `${NS}_ALERTS`,

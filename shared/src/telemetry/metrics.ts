@@ -32,8 +32,8 @@ export interface HistogramMetric<L extends Attributes> {
 
 /** How an attempt ended, as the coordinator recorded it. */
 export type AttemptOutcome = 'succeeded' | 'failed' | 'timed_out' | 'cancelled'
-/** How an attempt ended on a worker (`not_started`: its `started` could not be published). */
-export type WorkerAttemptOutcome = 'succeeded' | 'failed' | 'aborted' | 'not_started'
+/** How an attempt ended on a worker (`not_started`: its `started` could not be published; `not_owner`: another worker owns it). */
+export type WorkerAttemptOutcome = 'succeeded' | 'failed' | 'aborted' | 'not_started' | 'not_owner'
 /** Why a message was dead-lettered. */
 export type DeadLetterKind = 'invalid_message' | 'unknown_run' | 'rejected' | 'apply_failed'
 
@@ -147,7 +147,7 @@ const instruments = {
   scheduleToStart: histogram('baton_schedule_to_start_seconds', 'Time from a task attempt being queued to its start, by queue', WAIT_BUCKETS, 's'),
   taskDuration: histogram('baton_task_duration_seconds', 'Time from a task attempt starting to its end, by workflow and outcome', DURATION_BUCKETS, 's'),
   eventBatchSize: histogram('baton_event_batch_size', 'Events applied per coordinator transaction', BATCH_BUCKETS),
-  workerAttempts: counter('baton_worker_attempts_total', 'Attempts finished by this worker, by queue and outcome (succeeded, failed, aborted, not_started)'),
+  workerAttempts: counter('baton_worker_attempts_total', 'Attempts finished by this worker, by queue and outcome (succeeded, failed, aborted, not_started, not_owner)'),
   workerAttemptDuration: histogram('baton_worker_attempt_duration_seconds', "Time an attempt's handler ran on this worker, by queue, workflow and outcome", DURATION_BUCKETS, 's'),
   workerInFlight: counter('baton_worker_attempts_in_flight', 'Attempts running on this worker, by queue', true),
   workerInvalidCommands: counter('baton_worker_invalid_commands_total', 'Command messages terminated because they could not be decoded or validated, by queue'),

@@ -9,13 +9,36 @@ import { importUserModule } from '../user-modules.js'
 const COORDINATOR_METRICS_PORT = 9464
 const WORKER_METRICS_PORT = 9465
 
-/** Resolves when the process is asked to stop (SIGTERM or SIGINT). */
-function untilSignal(): Promise<string> {
-  return new Promise((r) => {
-    process.once('SIGTERM', () => r('SIGTERM'))
-    process.once('SIGINT', () => r('SIGINT'))
+/**
+ * Listens for the process being asked to stop (SIGTERM or SIGINT) from before start-up: `signal`
+ * aborts start-up retries (Postgres or NATS not reachable yet), `received` resolves with the
+ * signal's name.
+ */
+function stopRequest(): { signal: AbortSignal; received: Promise<string> } {
+  const controller = new AbortController()
+  const received = new Promise<string>((r) => {
+    const on = (name: string) => () => {
+      controller.abort(new Error(`${name} received`))
+      r(name)
+    }
+    process.once('SIGTERM', on('SIGTERM'))
+    process.once('SIGINT', on('SIGINT'))
   })
+  return { signal: controller.signal, received }
 }
+
+/**
+ * Asked to stop before the service had started: nothing is open but an attempt to connect that
+ * has not timed out yet, which is not worth waiting for. Exit 0, as for a stop after start-up.
+ */
+async function stoppedDuringStartup(stop: { received: Promise<string> }, what: string): Promise<never> {
+  process.stderr.write(`${await stop.received}: stopping ${what} (it had not started: Postgres or NATS was not reachable yet)\n`)
+  await shutdownTracing()
+  process.exit(0)
+}
+
+/** When `baton dev` gives up reaching Postgres or NATS: a developer's command fails fast, like the CLI's others. */
+const DEV_STARTUP_TIMEOUT_MS = 0
 
 /**
  * Loads task handlers (TypeScript or JavaScript) from a module exporting `handlers` or a default
@@ -42,8 +65,12 @@ async function loadHandlers(path: string | undefined): Promise<Record<string, Ta
 export async function coordinator(): Promise<void> {
   const config = loadConfig(process.env, {}, { metricsPort: COORDINATOR_METRICS_PORT })
   initTracing('baton-coordinator', config, { logger: createLogger({ level: config.logLevel }) })
-  const coordinator = await startCoordinator({ config })
-  const signal = await untilSignal()
+  const stop = stopRequest()
+  const coordinator = await startCoordinator({ config, signal: stop.signal }).catch((e: unknown) => {
+    if (stop.signal.aborted) return stoppedDuringStartup(stop, 'coordinator')
+    throw e
+  })
+  const signal = await stop.received
   process.stderr.write(`${signal}: stopping coordinator\n`)
   await coordinator.stop()
   await shutdownTracing()
@@ -54,9 +81,26 @@ export async function worker(opts: { queue: string[]; concurrency: number; handl
   const config = loadConfig(process.env, {}, { metricsPort: WORKER_METRICS_PORT })
   initTracing('baton-worker', config, { logger: createLogger({ level: config.logLevel }) })
   const handlers = await loadHandlers(opts.handlers)
-  const workers = await Promise.all(opts.queue.map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config })))
-  const signal = await untilSignal()
-  process.stderr.write(`${signal}: stopping workers (finishing running tasks)\n`)
+  const stop = stopRequest()
+  // One queue's worker failing to start (bad options) stops the others' start-up retries too.
+  const failed = new AbortController()
+  const signal = AbortSignal.any([stop.signal, failed.signal])
+  const started = await Promise.allSettled(
+    opts.queue.map((queue) =>
+      startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, signal }).catch((e: unknown) => {
+        failed.abort(e)
+        throw e
+      }),
+    ),
+  )
+  const workers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  if (workers.length < started.length) {
+    await Promise.all(workers.map((w) => w.stop()))
+    if (stop.signal.aborted) return stoppedDuringStartup(stop, 'workers')
+    throw failed.signal.reason
+  }
+  const received = await stop.received
+  process.stderr.write(`${received}: stopping workers (finishing running tasks)\n`)
   await Promise.all(workers.map((w) => w.stop()))
   await shutdownTracing()
 }
@@ -87,10 +131,15 @@ export async function dev(paths: string[], opts: { handlers?: string; concurrenc
   for (const w of await listWorkflows(db)) for (const q of compileWorkflow(w.definition).queues) queues.add(q)
   await client.close()
   if (queues.size === 0) queues.add('default')
-  const coordinator = await startCoordinator({ config, logger: log })
-  const workers = await Promise.all([...queues].map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, logger: log })))
+  const stop = stopRequest()
+  const startup = { signal: stop.signal, startupTimeoutMs: DEV_STARTUP_TIMEOUT_MS }
+  const coordinator = await startCoordinator({ config, logger: log, ...startup }).catch((e: unknown) => {
+    if (stop.signal.aborted) return stoppedDuringStartup(stop, 'baton dev')
+    throw e
+  })
+  const workers = await Promise.all([...queues].map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, logger: log, ...startup })))
   process.stderr.write(`baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace})${metrics ? `, metrics at ${metrics.url}` : ''}; Ctrl-C to stop\n`)
-  const signal = await untilSignal()
+  const signal = await stop.received
   process.stderr.write(`${signal}: stopping\n`)
   await Promise.all(workers.map((w) => w.stop()))
   await coordinator.stop()

@@ -1,4 +1,6 @@
 import {
+  CrashPoint,
+  crashPoint,
   newId,
   traceparentFor,
   type BackfillCancelRequested,
@@ -13,7 +15,7 @@ import { applyLandings, linkReadinessRuns } from './readiness.js'
 import { producedLandings } from './produces.js'
 import { appendHistoryStatement } from '../db/history.js'
 import { writeAttemptsStatements } from '../db/attempts.js'
-import { writeBatch } from '../db/batch-write.js'
+import { GuardedWriteError, writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { lockRuns, updateRunsStatement } from '../db/runs.js'
@@ -184,8 +186,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
     if (allOf.size > 0 || pairs.size > 0) {
       for (const t of await loadTaskViews(trx, [...allOf], [...pairs.values()])) {
-        const work = works.get(t.runId)!
-        if (!work.tasks.has(t.taskId)) work.tasks.set(t.taskId, t)
+        works.get(t.runId)!.load(t)
       }
       for (const id of allOf) works.get(id)!.loadedAll.value = true
     }
@@ -247,11 +248,13 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     const where = req ? { subject: ctx.subjects.runRequested, msgId: req.id, payload: JSON.stringify(req) } : ctx.describe(ref)
     return { ...where, reason }
   })
-  const returned = await writeBatch(
+  const taskUpdates = all.flatMap((w) => w.taskUpdates())
+  const runUpdates = all.flatMap((w) => w.runUpdate() ?? [])
+  const { rows: returned, counts } = await writeBatchCounted(
     trx,
     [
-      updateTasksStatement(all.flatMap((w) => w.taskUpdates())),
-      updateRunsStatement(all.flatMap((w) => w.runUpdate() ?? [])),
+      updateTasksStatement(taskUpdates),
+      updateRunsStatement(runUpdates),
       ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
       appendHistoryStatement(all.flatMap((w) => w.history)),
       deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
@@ -260,8 +263,17 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     ],
     insertOutboxStatement(outbox),
   )
+  // Every guarded update must have found its row as it was loaded under the run lock; anything
+  // else means a write this batch did not see, a bug: abort (the transaction rolls back).
+  if (counts[0] !== taskUpdates.length || counts[1] !== runUpdates.length) {
+    throw new GuardedWriteError(`guarded write mismatch: ${counts[0]} of ${taskUpdates.length} task rows and ${counts[1]} of ${runUpdates.length} run rows still had the status they were loaded with`, {
+      runs: [...new Set([...taskUpdates.map((u) => u.runId), ...runUpdates.map((u) => u.id)])],
+    })
+  }
   const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
   const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
+  // Only a batch that writes something: an idle scheduler tick would die on its empty batch.
+  if (taskUpdates.length > 0 || runUpdates.length > 0 || outbox.length > 0) crashPoint(CrashPoint.batchBeforeCommit)
   return {
     outbox: committed,
     rejected,

@@ -39,6 +39,8 @@ export class RunWork {
   runFinishedAt?: Date
   runDirty = false
   readonly tasks = new Map<string, TaskWork>()
+  /** Status and attempt of each task as loaded, before this batch: what the guarded write expects. */
+  readonly loaded = new Map<string, { status: TaskStatus; attempt: number }>()
   readonly loadedAll: { value: boolean } = { value: false }
   readonly dirtyTasks = new Set<string>()
   readonly history: HistoryEntry[] = []
@@ -66,6 +68,13 @@ export class RunWork {
       tasksBad: row.tasks_bad,
       cancelReason: row.cancel_reason,
     }
+  }
+
+  /** Adds a task row as loaded from the database (once: later loads of it are ignored). */
+  load(task: TaskWork): void {
+    if (this.tasks.has(task.taskId)) return
+    this.tasks.set(task.taskId, task)
+    this.loaded.set(task.taskId, { status: task.status, attempt: task.attempt })
   }
 
   /** The machine's read-only view. */
@@ -122,7 +131,7 @@ export class RunWork {
 
   /** Task rows to write. */
   taskUpdates(): TaskRowUpdate[] {
-    return [...this.dirtyTasks].map((id) => ({ ...this.tasks.get(id)!, runId: this.view.id }))
+    return [...this.dirtyTasks].map((id) => ({ ...this.tasks.get(id)!, runId: this.view.id, expected: this.loaded.get(id)! }))
   }
 
   /** The run row to write, if it changed. */
@@ -130,6 +139,7 @@ export class RunWork {
     if (!this.runDirty) return undefined
     return {
       id: this.view.id,
+      expectedStatus: this.row.status as RunStatus,
       status: this.view.status,
       tasksTerminal: this.view.tasksTerminal,
       tasksBad: this.view.tasksBad,

@@ -1,7 +1,8 @@
-import type { Db, JetStreamClient, JsMsg, Logger, Subjects } from '@baton/shared'
+import { CrashPoint, crashPoint, type Db, type JetStreamClient, type JsMsg, type Logger, type Subjects } from '@baton/shared'
 import type { ApplyContext, BackfillItem, BatchInput, LandingItem, RunEventItem, RunRequestItem } from '../apply/apply-batch.js'
 import { insertDeadLetters } from '../db/dead-letters.js'
 import { isTransientDbError } from '../db/pg-errors.js'
+import { GuardedWriteError } from '../db/batch-write.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
 import { parseEventMessage, type ParsedMessage } from './parse-message.js'
@@ -110,18 +111,40 @@ export class EventConsumer {
 
   async #fail(batch: JsMsg[], refs: number[], e: unknown): Promise<void> {
     const transient = isTransientDbError(e)
-    this.deps.log.warn({ err: e, messages: refs.length, transient }, 'applying events failed')
+    if (e instanceof GuardedWriteError) this.deps.log.error({ err: e, runs: e.runs, messages: refs.length }, 'BUG: a guarded write found a row changed outside its run lock; the batch was rolled back')
+    else this.deps.log.warn({ err: e, messages: refs.length, transient }, 'applying events failed')
     const poison = transient ? [] : refs.filter((i) => batch[i]!.info.deliveryCount >= MAX_APPLY_DELIVERIES)
-    if (poison.length > 0) {
-      try {
-        await insertDeadLetters(this.deps.db, poison.map((i) => ({ ...this.#describe(batch, i), reason: `failed to apply ${MAX_APPLY_DELIVERIES} times: ${(e as Error).message}` })))
-        for (const i of poison) batch[i]!.term()
-        recordDeadLetters('apply_failed', poison.length)
-      } catch {
-        // Postgres is down after all: leave them for redelivery.
-      }
-    }
+    if (poison.length > 0) await this.#deadLetterPoison(batch, poison, e)
     for (const i of refs) if (!poison.includes(i)) batch[i]!.nak(transient ? 1000 : 2000)
+  }
+
+  /**
+   * Dead-letters messages that failed to apply `MAX_APPLY_DELIVERIES` times, and terminates them.
+   * Never silent: each is logged once with the reason. If the dead letter itself cannot be
+   * written, that is logged with the reason too: while Postgres is unavailable the messages are
+   * nak'ed for redelivery; for any other cause (a retry would fail the same way) they are
+   * terminated and the log line, which carries the payload, is their only record.
+   */
+  async #deadLetterPoison(batch: JsMsg[], poison: number[], e: unknown): Promise<void> {
+    const log = this.deps.log
+    const reason = `failed to apply ${MAX_APPLY_DELIVERIES} times: ${e instanceof Error ? e.message : String(e)}`
+    const letters = poison.map((i) => ({ ...this.#describe(batch, i), reason }))
+    let recorded = true
+    try {
+      await insertDeadLetters(this.deps.db, letters)
+    } catch (err: unknown) {
+      const messages = letters.map((l) => ({ subject: l.subject, msgId: l.msgId, payload: l.payload.slice(0, 2000) }))
+      if (isTransientDbError(err)) {
+        log.error({ err, reason, messages }, 'cannot dead-letter events that failed to apply: database unavailable; they will be redelivered')
+        for (const i of poison) batch[i]!.nak(1000)
+        return
+      }
+      log.error({ err, reason, messages }, 'cannot dead-letter events that failed to apply; terminated, this log line is their only record')
+      recorded = false
+    }
+    if (recorded) for (const l of letters) log.warn({ subject: l.subject, msgId: l.msgId, reason }, 'event dead-lettered')
+    for (const i of poison) batch[i]!.term()
+    recordDeadLetters('apply_failed', poison.length)
   }
 
   #describe(batch: JsMsg[], ref: number): { subject: string; msgId: string | null; payload: string } {
@@ -156,7 +179,10 @@ export class EventConsumer {
       describe: (ref) => this.#describe(batch, ref),
     }
     const outcome = await tracedApplyBatch(this.deps.db, input, ctx)
+    crashPoint(CrashPoint.batchAfterCommit)
+    if (outcome.runIds.size > 0) crashPoint(CrashPoint.runCreatedBeforeCommands)
     await tracedPublish(this.deps.publisher, outcome.outbox)
+    crashPoint(CrashPoint.batchAfterPublish)
     recordEventBatch(outcome, refs.map((i) => ({ msg: batch[i]!, parsed: parsed[i]! })), Date.now())
     for (const ref of refs) {
       const reason = outcome.rejected.get(ref)

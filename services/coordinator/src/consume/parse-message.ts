@@ -9,6 +9,7 @@ import {
   SourceLandedSchema,
   TaskEventSchema,
   decodeJson,
+  pgSafeJson,
   type SourceLanded,
   type Subjects,
   type RunRequested,
@@ -32,8 +33,25 @@ function issues(e: z.ZodError): string {
 /**
  * Validates a message once, at the consumer edge. Never throws: anything malformed becomes
  * `invalid` with a reason naming the field, and is dead-lettered by the caller.
+ *
+ * This is also where the message's text is made storable, once: every string and key of what it
+ * returns (outputs, errors, details, params, landing uri and meta, ids, reasons) has its NULs and
+ * lone surrogates escaped as `\uXXXX` (`pgSafeJson`), so nothing a worker or publisher sends can
+ * fail the batch that writes it. The escape runs after validation, so the schema's length limits
+ * apply to the text as sent.
  */
 export function parseEventMessage(subject: string, data: Uint8Array, s: Subjects): ParsedMessage {
+  const parsed = parseUnescaped(subject, data, s)
+  try {
+    return pgSafeJson(parsed)
+  } catch (e: unknown) {
+    // Nested deeper than the stack allows: JSON.stringify would fail the same way when writing it.
+    if (!(e instanceof RangeError)) throw e
+    return { kind: 'invalid', reason: 'message nested too deeply to store' }
+  }
+}
+
+function parseUnescaped(subject: string, data: Uint8Array, s: Subjects): ParsedMessage {
   if (data.length > MAX_MESSAGE_BYTES) return { kind: 'invalid', reason: `message of ${data.length} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit` }
   let body: unknown
   try {

@@ -8,31 +8,64 @@ export async function queueTriggerDeliveries(db: Db, alertId: number, channels: 
   await db.insertInto('alert_deliveries').values(channels.map((channel) => ({ alert_id: alertId, channel, action: 'trigger' }))).onConflict((oc) => oc.doNothing()).execute()
 }
 
-/** A due delivery with the alert it carries (the alert's columns, its `id` the alert's). */
-export type DueDelivery = StoredAlert & { delivery_id: number; channel: string; action: string; attempts: number }
+/**
+ * A claimed delivery with the alert it carries (the alert's columns, its `id` the alert's).
+ * `leased_until` is this claim's lease: the guard of the statement that records the result.
+ */
+export type DueDelivery = StoredAlert & { delivery_id: number; channel: string; action: string; attempts: number; leased_until: Date }
 
 /**
- * Locks undelivered deliveries whose next try is due, longest waiting first, with their alerts.
- * `FOR UPDATE OF d SKIP LOCKED`: only the delivery rows are locked (an alert being folded or
- * resolved meanwhile does not block the sender), and coordinators sharing the job each take
- * deliveries no other holds, so one is not sent twice at once.
+ * Claims undelivered deliveries whose next try is due and that no job holds (never leased, or
+ * the lease ran out), longest waiting first, by writing `leased_until`; returns them with their
+ * alerts. One statement, so the claim commits at once: the sends happen outside any
+ * transaction, and the job holding a lease is the only one that may send or record the delivery
+ * until `leased_until`. `FOR UPDATE OF d SKIP LOCKED` lets concurrent claims pass each other
+ * (only delivery rows are locked, for the instant of the statement; an alert being folded or
+ * resolved is not blocked). Leases use the database clock, so coordinators' clock skew cannot
+ * shorten one; truncated to milliseconds, a lease reads back into a JS Date exactly, and one
+ * taken after an earlier one expired is strictly later: the value tells two claims apart.
  */
-export async function claimDueDeliveries(db: Db, now: Date, limit: number): Promise<DueDelivery[]> {
+export async function claimDueDeliveries(db: Db, now: Date, limit: number, leaseMs: number): Promise<DueDelivery[]> {
   const due = await sql<DueDelivery>`
-    SELECT d.id AS delivery_id, d.channel, d.action, d.attempts, a.*
-    FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
-    WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ${now}
-    ORDER BY d.next_attempt_at LIMIT ${limit}
-    FOR UPDATE OF d SKIP LOCKED`.execute(db)
+    UPDATE alert_deliveries d SET leased_until = date_trunc('milliseconds', now()) + make_interval(secs => ${leaseMs / 1000})
+    FROM (
+      SELECT id FROM alert_deliveries
+      WHERE delivered_at IS NULL AND next_attempt_at <= ${now} AND (leased_until IS NULL OR leased_until <= now())
+      ORDER BY next_attempt_at, id LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ) due, alerts a
+    WHERE d.id = due.id AND a.id = d.alert_id
+    RETURNING d.id AS delivery_id, d.channel, d.action, d.attempts, d.leased_until, a.*`.execute(db)
   return due.rows
 }
 
-/** Records a delivery the receiver accepted: it is never sent again. */
-export async function markDelivered(db: Db, deliveryId: number, attempts: number, now: Date): Promise<void> {
-  await db.updateTable('alert_deliveries').set({ delivered_at: now, attempts, last_error: null }).where('id', '=', deliveryId).execute()
+/**
+ * Records a delivery the receiver accepted (it is never sent again) and frees the lease — only
+ * while the claim `leasedUntil` still holds it. False when the lease was lost (it expired and
+ * another job claimed the delivery): that job's record stands.
+ */
+export async function markDelivered(db: Db, deliveryId: number, leasedUntil: Date, attempts: number, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('alert_deliveries')
+    .set({ delivered_at: now, attempts, last_error: null, leased_until: null })
+    .where('id', '=', deliveryId)
+    .where('leased_until', '=', leasedUntil)
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst()
+  return r.numUpdatedRows > 0n
 }
 
-/** Records a failed try and when to try again (the error truncated to 500 characters). */
-export async function markDeliveryFailed(db: Db, deliveryId: number, attempts: number, error: string, nextAttemptAt: Date): Promise<void> {
-  await db.updateTable('alert_deliveries').set({ attempts, last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt }).where('id', '=', deliveryId).execute()
+/**
+ * Records a failed try and when to try again (the error truncated to 500 characters) and frees
+ * the lease, guarded like `markDelivered`. False when the lease was lost.
+ */
+export async function markDeliveryFailed(db: Db, deliveryId: number, leasedUntil: Date, attempts: number, error: string, nextAttemptAt: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('alert_deliveries')
+    .set({ attempts, last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt, leased_until: null })
+    .where('id', '=', deliveryId)
+    .where('leased_until', '=', leasedUntil)
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst()
+  return r.numUpdatedRows > 0n
 }

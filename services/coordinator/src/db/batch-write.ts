@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import { PREPARE, type Db } from '@baton/shared'
+import { BatonError, markErrorClass, PREPARE, type Db } from '@baton/shared'
 
 /**
  * Runs every write of a transition batch as ONE statement of data-modifying CTEs: one round
@@ -12,12 +12,46 @@ import { PREPARE, type Db } from '@baton/shared'
  * hot statements gave ~1.9 ms and 5.9 ms.
  */
 export async function writeBatch(db: Db, parts: readonly (RawBuilder<unknown> | undefined)[], returning?: RawBuilder<unknown>): Promise<Record<string, unknown>[]> {
-  const present = parts.filter((p): p is RawBuilder<unknown> => p !== undefined)
-  if (!returning && present.length === 0) return []
-  const ctes = present.map((p, i) => sql`${sql.raw(`w${i}`)} AS (${p} RETURNING 1)`)
-  if (returning) ctes.push(sql`out AS (${returning})`)
-  const final = returning ? sql`SELECT * FROM out` : sql`SELECT 1`
-  const q = sql<Record<string, unknown>>`${sql.raw(PREPARE)} WITH ${sql.join(ctes, sql`, `)} ${final}`
-  const result = await q.execute(db)
-  return result.rows
+  return (await writeBatchCounted(db, parts, returning)).rows
 }
+
+/**
+ * `writeBatch`, also returning how many rows each part wrote (`counts[i]` for `parts[i]`, 0 for
+ * an absent part): guarded updates compare them with what they expected.
+ */
+export async function writeBatchCounted(
+  db: Db,
+  parts: readonly (RawBuilder<unknown> | undefined)[],
+  returning?: RawBuilder<unknown>,
+): Promise<{ rows: Record<string, unknown>[]; counts: number[] }> {
+  const present = parts.map((p, i) => ({ p, i })).filter((x): x is { p: RawBuilder<unknown>; i: number } => x.p !== undefined)
+  if (!returning && present.length === 0) return { rows: [], counts: parts.map(() => 0) }
+  const ctes = present.map(({ p, i }) => sql`${sql.raw(`w${i}`)} AS (${p} RETURNING 1)`)
+  if (returning) ctes.push(sql`out AS (${returning})`)
+  // The counts ride on every row (a LEFT JOIN keeps one row when `out` returns none).
+  const counts = present.length > 0 ? sql.join(present.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `) : sql``
+  const countsColumn = present.length > 0 ? sql`ARRAY[${counts}]` : sql`ARRAY[]::int[]`
+  const final = returning ? sql`SELECT c.__counts, o.* FROM (SELECT ${countsColumn} AS __counts) c LEFT JOIN out o ON true` : sql`SELECT ${countsColumn} AS __counts`
+  const q = sql<Record<string, unknown> & { __counts: number[] }>`${sql.raw(PREPARE)} WITH ${sql.join(ctes, sql`, `)} ${final}`
+  const result = await q.execute(db)
+  const got = result.rows[0]?.__counts ?? []
+  const all = parts.map(() => 0)
+  present.forEach(({ i }, k) => (all[i] = Number(got[k] ?? 0)))
+  const rows = returning ? result.rows.filter((r) => Object.entries(r).some(([k, v]) => k !== '__counts' && v !== null)).map(({ __counts: _c, ...rest }) => rest) : []
+  return { rows, counts: all }
+}
+
+/**
+ * A guarded update found a row in another state than the batch loaded it in, under the run's
+ * lock: a bug (a write outside the lock, or a batch that folded two writes wrongly), never a
+ * user's mistake. The batch's transaction rolls back; the consumer logs it loudly and retries
+ * each run alone.
+ */
+export class GuardedWriteError extends BatonError {
+  readonly runs: readonly string[]
+  constructor(message: string, details: { runs: readonly string[] }) {
+    super('GUARDED_WRITE_MISMATCH', message)
+    this.runs = details.runs
+  }
+}
+markErrorClass(GuardedWriteError, 'GuardedWriteError')

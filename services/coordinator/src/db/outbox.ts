@@ -32,19 +32,31 @@ export async function deleteOutbox(db: Db, ids: readonly number[]): Promise<void
 }
 
 /**
- * Locks unpublished messages older than `olderThanMs` for the relay (SKIP LOCKED: several
- * coordinators share the work). The caller publishes and deletes them in the same transaction.
+ * Claims unpublished messages older than `olderThanMs` that no relay holds (never leased, or the
+ * lease ran out) by writing `relay_leased_until = now() + leaseMs`, and returns them in id order.
+ * One statement, so the claim commits at once and the caller publishes outside any transaction;
+ * `FOR UPDATE SKIP LOCKED` lets the claims of several coordinators pass each other. Ages and
+ * leases use the database clock, as `created_at` does.
  */
-export async function claimStaleOutbox(db: Db, olderThanMs: number, limit: number): Promise<OutboxRow[]> {
-  return db
-    .selectFrom('outbox')
-    .selectAll()
-    .where(sql<boolean>`created_at < now() - make_interval(secs => ${olderThanMs / 1000})`)
-    .orderBy('id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute()
+export async function claimStaleOutbox(db: Db, olderThanMs: number, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+  const claimed = await sql<OutboxRow>`
+    UPDATE outbox o SET relay_leased_until = now() + make_interval(secs => ${leaseMs / 1000})
+    FROM (
+      SELECT id FROM outbox
+      WHERE created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+        AND (relay_leased_until IS NULL OR relay_leased_until <= now())
+      ORDER BY id LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ) due
+    WHERE o.id = due.id
+    RETURNING o.*`.execute(db)
+  return claimed.rows.sort((a, b) => Number(a.id) - Number(b.id))
+}
+
+/** Frees the relay lease of messages that could not be published, so the next relay tick retries them. */
+export async function releaseOutboxLeases(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('outbox').set({ relay_leased_until: null }).where('id', '=', sql<string>`ANY(${[...ids]}::bigint[])`).execute()
 }
 
 /** Number of unpublished messages (a health signal). */

@@ -8,5 +8,7 @@ export function isTransientDbError(e: unknown): boolean {
   const code = err?.code ?? ''
   if (/^(08|40|53|57)/.test(code)) return true
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true
-  return /connection|terminat|timeout|Connection terminated/i.test(err?.message ?? '')
+  // pg's own messages for a lost or unobtainable connection (no SQLSTATE); not any message that
+  // happens to quote a user's value containing "timeout".
+  return /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection terminated due to connection timeout)/.test(err?.message ?? '')
 }

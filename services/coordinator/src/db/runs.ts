@@ -55,6 +55,8 @@ export async function lockRuns(db: Db, ids: readonly string[]): Promise<RunRow[]
 /** A run's new counters and status. */
 export interface RunUpdate {
   id: string
+  /** The status the run had when the batch locked it: the update applies only if it still has it. */
+  expectedStatus: RunStatus
   status: RunStatus
   tasksTerminal: number
   tasksBad: number
@@ -63,12 +65,17 @@ export interface RunUpdate {
   finishedAt?: Date
 }
 
-/** The statement writing several runs' new state (a part of the batch write). */
+/**
+ * The statement writing several runs' new state (a part of the batch write). Each update carries
+ * the status the run had when it was locked and applies only if the row still has it; the batch
+ * compares the rows written with the updates given.
+ */
 export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<unknown> | undefined {
   if (updates.length === 0) return undefined
   const rows = JSON.stringify(
     updates.map((u) => ({
       id: u.id,
+      expected_status: u.expectedStatus,
       status: u.status,
       tasks_terminal: u.tasksTerminal,
       tasks_bad: u.tasksBad,
@@ -85,8 +92,9 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       started_at = COALESCE(v.started_at, r.started_at),
       finished_at = COALESCE(v.finished_at, r.finished_at),
       updated_at = now()
-    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz)
-    WHERE r.id = v.id
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz)
+    -- Guarded: the caller checks that every row matched (style rule 12).
+    WHERE r.id = v.id AND r.status = v.expected_status
   `
 }
 

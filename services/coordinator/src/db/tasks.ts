@@ -75,6 +75,8 @@ export async function loadOutputs(db: Db, pairs: readonly { runId: string; taskI
 /** The new state of one task row; optional columns are written only when present. */
 export interface TaskRowUpdate extends TaskView {
   runId: string
+  /** Status and attempt as loaded under the run lock: the update applies only if the row still has them. */
+  expected: { status: TaskStatus; attempt: number }
   output?: unknown
   error?: TaskError | null
   queuedAt?: Date
@@ -82,13 +84,20 @@ export interface TaskRowUpdate extends TaskView {
   finishedAt?: Date
 }
 
-/** The statement writing several tasks' new state (a part of the batch write). */
+/**
+ * The statement writing several tasks' new state (a part of the batch write). Each update
+ * carries the status and attempt the row had when the batch loaded it under the run lock, and
+ * applies only if the row still has them: Postgres itself enforces what the lock implies, and
+ * the batch compares the rows written with the updates given.
+ */
 export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuilder<unknown> | undefined {
   if (updates.length === 0) return undefined
   const rows = JSON.stringify(
     updates.map((u) => ({
       run_id: u.runId,
       task_id: u.taskId,
+      expected_status: u.expected.status,
+      expected_attempt: u.expected.attempt,
       status: u.status,
       attempt: u.attempt,
       n_succeeded: u.nSucceeded,
@@ -120,8 +129,15 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       finished_at = COALESCE(v.finished_at, t.finished_at),
       updated_at = now()
     FROM jsonb_to_recordset(${rows}::jsonb) AS v(
-      run_id uuid, task_id text, status text, attempt int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
+      run_id uuid, task_id text, expected_status text, expected_attempt int, status text, attempt int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
       set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz)
-    WHERE t.run_id = v.run_id AND t.task_id = v.task_id
+    -- Guarded: the caller checks that every row matched (style rule 12).
+    WHERE t.run_id = v.run_id AND t.task_id = v.task_id AND t.status = v.expected_status AND t.attempt = v.expected_attempt
   `
+}
+
+/** A task's current attempt, status and worker as committed (what an attempt-owner query answers). */
+export async function taskOwner(db: Db, runId: string, taskId: string): Promise<{ attempt: number; status: TaskStatus; workerId: string | null } | undefined> {
+  const row = await db.selectFrom('task_states').select(['attempt', 'status', 'worker_id']).where('run_id', '=', runId).where('task_id', '=', taskId).executeTakeFirst()
+  return row ? { attempt: row.attempt, status: row.status as TaskStatus, workerId: row.worker_id } : undefined
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { compileWorkflow, isTerminalTaskStatus, TaskStatus, type RunStatus, type TaskError, type WorkflowDefinitionInput } from '@baton/shared'
 import { retryDelayMs } from './backoff.js'
 import { decide } from './run-machine.js'
+import { TASK_TRANSITIONS } from './transitions.js'
 import { TimerKind, type Decision, type MachineEvent, type MachineState, type RunView, type TaskView, type TimerKey } from './types.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +192,12 @@ describe('every (task status × event) pair', () => {
     upstream_failed: terminalRow,
     cancelled: terminalRow,
   }
+
+  test("every transition this table expects is one the product's transition table allows", () => {
+    for (const s of STATUSES) {
+      for (const expect of Object.values(TABLE[s])) if ('to' in expect) assert.ok(TASK_TRANSITIONS[s].includes(expect.to), `${s} → ${expect.to}`)
+    }
+  })
 
   test('the table names every status and every event', () => {
     assert.deepEqual(Object.keys(TABLE).sort(), [...STATUSES].sort())

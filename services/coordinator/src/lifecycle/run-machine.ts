@@ -1,6 +1,7 @@
 import { isTerminalTaskStatus, type CompiledTask, type TaskError, type TaskStatus } from '@baton/shared'
 import { retryDelayMs } from './backoff.js'
 import { evaluateTriggerRule } from './trigger-rules.js'
+import { checkRunTransition, checkTaskTransition } from './transitions.js'
 import { TimerKind, type Decision, type MachineEvent, type MachineState, type TaskChange, type TaskView, type TimerKey } from './types.js'
 
 /**
@@ -132,6 +133,14 @@ export function chosenBranches(output: unknown): Set<string> {
 
 /** Applies one event to a run. Pure: the same inputs always give the same decision. */
 export function decide(state: MachineState, event: MachineEvent, now: Date): Decision {
+  const d = decideEvent(state, event, now)
+  // Every status change must be one the transition table allows (transitions.ts).
+  for (const c of d.taskChanges) if (c.set.status !== undefined) checkTaskTransition(c.from, c.set.status, { runId: state.run.id, taskId: c.taskId })
+  if (d.runChange?.set.status !== undefined) checkRunTransition(d.runChange.from, d.runChange.set.status, state.run.id)
+  return d
+}
+
+function decideEvent(state: MachineState, event: MachineEvent, now: Date): Decision {
   const run = state.run
   if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
     // A worker still starting or beating for a finished run (a redelivered command) must stop.

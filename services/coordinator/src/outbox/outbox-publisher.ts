@@ -1,6 +1,16 @@
-import { encodeJson, publishJson, type Db, type JetStreamClient, type Logger, type NatsConnection } from '@baton/shared'
+import { CrashPoint, crashPoint, encodeJson, publishJson, type Db, type JetStreamClient, type Logger, type NatsConnection } from '@baton/shared'
 import { headers as natsHeaders } from '@nats-io/nats-core'
-import { claimStaleOutbox, deleteOutbox, type OutboxMessage } from '../db/outbox.js'
+import { claimStaleOutbox, deleteOutbox, releaseOutboxLeases, type OutboxMessage } from '../db/outbox.js'
+
+/**
+ * How long rows claimed by the relay are its alone. A relay tick publishes its rows concurrently,
+ * each JetStream publish waiting at most 5 s for its PubAck (`publishJson`), then deletes them:
+ * about 5 s plus two short statements. 15 s is three times that. Running out only costs a second
+ * publish (JetStream drops the duplicate `Nats-Msg-Id`; a core abort notice twice aborts nothing
+ * more); a long lease costs delay, since a relay that dies holding one leaves its rows unsent
+ * until it runs out.
+ */
+export const RELAY_LEASE_MS = 15_000
 
 /**
  * Publishes committed outbox messages. The live path publishes right after commit (low
@@ -40,7 +50,9 @@ export class OutboxPublisher {
   /** Publishes freshly committed rows and schedules their deletion. */
   async publish(rows: readonly (OutboxMessage & { id: number })[]): Promise<void> {
     if (rows.length === 0) return
-    const ok = await Promise.all(rows.map((r) => this.send(r)))
+    // The first message confirmed while others are still in flight: "between two messages".
+    const between = rows.length > 1 ? () => crashPoint(CrashPoint.outboxBetweenMessages) : () => {}
+    const ok = await Promise.all(rows.map((r) => this.send(r).then((sent) => (sent && between(), sent))))
     rows.forEach((r, i) => {
       if (ok[i]) this.#sent.push(r.id)
     })
@@ -62,16 +74,22 @@ export class OutboxPublisher {
     return this.#flushing
   }
 
-  /** Re-publishes rows older than `olderThanMs` that no live path confirmed. Returns how many. */
-  async relayStale(olderThanMs: number, limit = 500): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await claimStaleOutbox(trx, olderThanMs, limit)
-      if (rows.length === 0) return 0
-      const ok = await Promise.all(
-        rows.map((r) => this.send({ transport: r.transport as OutboxMessage['transport'], subject: r.subject, msgId: r.msg_id, payload: r.payload, traceparent: r.traceparent })),
-      )
-      await deleteOutbox(trx, rows.filter((_r, i) => ok[i]).map((r) => Number(r.id)))
-      return rows.length
-    })
+  /**
+   * Re-publishes rows older than `olderThanMs` that no live path confirmed. Claim → publish →
+   * delete: a short statement leases the rows (RELAY_LEASE_MS), the publishes wait on NATS
+   * outside any transaction, and the published rows are deleted after; those that could not be
+   * published are released for the next tick. A row published twice — its lease ran out while it
+   * was in flight, or a crash before the delete — is harmless: JetStream drops the duplicate
+   * `Nats-Msg-Id`. Returns how many rows were claimed.
+   */
+  async relayStale(olderThanMs: number, limit = 500, leaseMs = RELAY_LEASE_MS): Promise<number> {
+    const rows = await claimStaleOutbox(this.db, olderThanMs, limit, leaseMs)
+    if (rows.length === 0) return 0
+    const ok = await Promise.all(
+      rows.map((r) => this.send({ transport: r.transport as OutboxMessage['transport'], subject: r.subject, msgId: r.msg_id, payload: r.payload, traceparent: r.traceparent })),
+    )
+    await deleteOutbox(this.db, rows.filter((_r, i) => ok[i]).map((r) => Number(r.id)))
+    await releaseOutboxLeases(this.db, rows.filter((_r, i) => !ok[i]).map((r) => Number(r.id)))
+    return rows.length
   }
 }

@@ -1,4 +1,4 @@
-import { currentVersions, fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, readinessDeadline, type Db, type Subjects } from '@baton/shared'
+import { CrashPoint, crashPoint, currentVersions, fireTimesToRun, missedFireTimes, nextFireTime, partitionFor, previousFireTime, readinessDeadline, type Db, type Subjects } from '@baton/shared'
 import { expectPartition } from '../db/readiness.js'
 import { advanceSchedule, claimDueSchedules } from '../db/schedules.js'
 import { applyInTransaction, type RunRequestItem } from '../apply/apply-batch.js'
@@ -24,6 +24,7 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
   const LIMIT = 20
   const { outbox, count, stats } = await db.transaction().execute(async (trx) => {
     const due = await claimDueSchedules(trx, now, LIMIT)
+    if (due.length > 0) crashPoint(CrashPoint.cronAfterClaim)
     const requests: RunRequestItem[] = []
     for (const s of due) {
       const schedule = { cron: s.cron, timezone: s.timezone }
@@ -50,11 +51,12 @@ export async function fireDueSchedules(db: Db, definitions: DefinitionCache, sub
       }
       await advanceSchedule(trx, s.workflow, nextFireTime(schedule, now), missed.at(-1) ?? s.last_fired_at)
     }
+    if (requests.length === 0) return { outbox: [], count: due.length, stats: undefined }
     const describe = (ref: number) => ({ subject: `schedule:${requests[ref]?.request.workflow}`, msgId: requests[ref]?.request.id ?? null, payload: JSON.stringify(requests[ref]?.request ?? {}) })
     const outcome = await applyInTransaction(trx, { requests }, { definitions, subjects, now, describe })
     return { outbox: outcome.outbox, count: due.length, stats: outcome.stats }
   })
   await publisher.publish(outbox)
-  recordBatch({ stats })
+  if (stats) recordBatch({ stats })
   return count === LIMIT
 }

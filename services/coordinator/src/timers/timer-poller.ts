@@ -1,4 +1,4 @@
-import type { Db, Subjects } from '@baton/shared'
+import { CrashPoint, crashPoint, type Db, type Subjects } from '@baton/shared'
 import type { ApplyContext } from '../apply/apply-batch.js'
 import { dueTimers } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
@@ -24,6 +24,7 @@ export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjec
       { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
       { definitions, subjects, now, ...(alerting ? { alerting } : {}), describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
     )
+    crashPoint(CrashPoint.timersAfterClaim)
     await tracedPublish(publisher, outcome.outbox)
     recordBatch(outcome)
   })
