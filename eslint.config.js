@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint'
 const SOURCE_FILES = '**/*.{ts,mts,cts,js,mjs,cjs}'
 
 /** The workspace packages, by name. Each has one public entry, its `src/index.ts`. */
-const PACKAGES = ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/sdk', '@baton/cli']
+const PACKAGES = ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/sdk', '@baton/api', '@baton/cli']
 
 /**
  * The allowed graph: which packages the files under `files` may import by name. For a file that
@@ -25,17 +25,17 @@ const GRAPH = [
   // shared is the bottom of the graph: everything imports it, it imports no package.
   { files: ['shared/src/**'], allowed: [] },
   // Services never import services: they meet only through shared contracts (NATS, Postgres).
-  { files: ['services/coordinator/src/**', 'services/worker/src/**'], allowed: ['@baton/shared'] },
+  { files: ['services/coordinator/src/**', 'services/worker/src/**', 'services/api/src/**'], allowed: ['@baton/shared'] },
   // The SDK is the facade a user's project imports: DSL, errors and wire types from shared, the
   // worker runtime from worker. Never the coordinator or the CLI.
   { files: ['services/sdk/src/**'], allowed: ['@baton/shared', '@baton/worker'] },
   // The CLI talks to a deployment through shared (NATS, Postgres, definitions)...
   { files: ['services/cli/src/**'], allowed: ['@baton/shared'] },
-  // ...and only its `coordinator`, `worker` and `dev` commands start services: the one
-  // composition root. Anywhere else in the CLI they would load both services for every command.
+  // ...and only its `coordinator`, `worker`, `api` and `dev` commands start services: the one
+  // composition root. Anywhere else in the CLI they would load the services for every command.
   {
     files: ['services/cli/src/actions/services.ts'],
-    allowed: ['@baton/shared', '@baton/coordinator', '@baton/worker'],
+    allowed: ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/api'],
   },
   // Tests, examples and scripts stand where a user stands: any package, by its name.
   { files: ['test/**', 'examples/**', 'scripts/**'], allowed: PACKAGES },
@@ -51,7 +51,7 @@ const DEEP_PACKAGE_IMPORT = String.raw`^@baton/[^/]+/`
  * `import-x/no-relative-packages` below catches every relative import that resolves into another
  * package, however it is spelled.
  */
-const RELATIVE_INTO_PACKAGE = String.raw`^(\.\./)+(shared|services|coordinator|worker|sdk|cli)/`
+const RELATIVE_INTO_PACKAGE = String.raw`^(\.\./)+(shared|services|coordinator|worker|sdk|api|cli)/`
 const DEEP_MESSAGE = 'Import another package by its name only (`@baton/shared`): its src/index.ts is its one public entry.'
 
 /**

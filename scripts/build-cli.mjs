@@ -16,7 +16,9 @@
 //   node scripts/build-cli.mjs            build
 //   node scripts/build-cli.mjs --analyze  build and print the size of each output
 import { build } from 'esbuild'
-import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -76,6 +78,11 @@ const actions = await build({
   outdir: `${outdir}/actions`,
   plugins: [natsSessionExternal],
 })
+// `baton api` and `baton dev` serve the API reference page (/docs): the services bundle inlines
+// @fastify/swagger-ui's code but not its files (the page, its scripts and styles, ~2.5 MiB), so
+// they are copied beside it, where actions/services.ts points the API at them.
+const swaggerUi = dirname(createRequire(`${root}services/api/package.json`).resolve('@fastify/swagger-ui/package.json'))
+cpSync(`${swaggerUi}/static`, `${outdir}/actions/swagger-ui`, { recursive: true })
 rmSync(finalDir, { recursive: true, force: true })
 renameSync(outdir, finalDir)
 if (process.argv.includes('--analyze')) {

@@ -19,7 +19,9 @@ import {
   BackfillCancelRequestedSchema,
   BackfillRequestedSchema,
   ReadinessMissedSchema,
+  RunActionRequestedSchema,
   RunCancelRequestedSchema,
+  WorkflowPauseRequestedSchema,
   RunRequestedSchema,
   SourceLandedSchema,
   TaskCommandSchema,
@@ -54,6 +56,19 @@ const MESSAGES: readonly ProtocolMessage[] = [
     title: 'RunCancelRequested',
     description: 'Subject <ns>.events.run.cancel_requested (stream <NS>_EVENTS): cancel a run; its running tasks are told to abort.',
     schema: RunCancelRequestedSchema,
+  },
+  {
+    name: 'run-action-requested',
+    title: 'RunActionRequested',
+    description:
+      'Subject <ns>.events.run.action_requested (stream <NS>_EVENTS), published by the API and the CLI: an operator action on one run (retry from failure, clear, mark, approve, reject), applied by a coordinator like any other event. `id` is recorded in the run history with what it did or why it was ignored.',
+    schema: RunActionRequestedSchema,
+  },
+  {
+    name: 'workflow-pause-requested',
+    title: 'WorkflowPauseRequested',
+    description: 'Subject <ns>.events.workflow.pause_requested (stream <NS>_EVENTS), published by the API and the CLI: pause a workflow (its cron ticks and complete partitions are held) or unpause it (the catch-up policy decides what runs).',
+    schema: WorkflowPauseRequestedSchema,
   },
   {
     name: 'backfill-requested',

@@ -4,6 +4,7 @@
  * migrations, configuration, errors and telemetry helpers.
  */
 export * from './errors.js'
+export { unreachableService } from './unreachable-service.js'
 export * from './status.js'
 export * from './duration.js'
 export * from './ids.js'
@@ -62,11 +63,28 @@ export {
 export { resolveRunParams, validateParams, withPartitionParam, type ParamsResolution } from './catalog/run-params.js'
 export { getRunDetails, listRuns, runIdByKey, type RunDetails, type RunSummary, type RunFilter, type TaskDetails, type AttemptDetails, type CheckResult } from './catalog/run-details.js'
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
-export { getBackfillStatus, type BackfillStatus } from './catalog/backfill-status.js'
+export { getBackfillStatus, listBackfills, type BackfillStatus, type BackfillFilter } from './catalog/backfill-status.js'
 export * from './schedule/cron-schedule.js'
 export { getReadiness, type PartitionReadiness } from './catalog/readiness-status.js'
 export { getRunContext, type RunContext } from './catalog/run-context.js'
 export { getFreshness, type Freshness } from './catalog/freshness.js'
-export { listWorkflowSummaries, type WorkflowSummary } from './catalog/workflow-summaries.js'
+export { listWorkflowSummaries, type WorkflowSummary, type WorkflowSummaryFilter } from './catalog/workflow-summaries.js'
+export { getWorkflowDetails, type WorkflowDetails, type DagNode, type FireTime } from './catalog/workflow-details.js'
+export { listWorkflowVersions, getWorkflowVersion, type WorkflowVersion, type WorkflowVersionSummary } from './catalog/workflow-versions.js'
+export { workflowOwners, workflowOfRun, workflowOfBackfill, sourcesOfWorkflows, type WorkflowOwner } from './catalog/resource-owners.js'
+export { listLandings, type LandingView, type LandingFilter } from './catalog/landing-list.js'
 export { listAlerts, type AlertView, type AlertDeliveryView, type AlertFilter } from './catalog/alert-list.js'
 export { listDeadLetters, type DeadLetterView, type DeadLetterFilter } from './catalog/dead-letter-list.js'
+export {
+  API_ROLES,
+  apiTokenGrantIssues,
+  createApiToken,
+  findApiToken,
+  getApiToken,
+  listApiTokens,
+  revokeApiToken,
+  type ApiTokenGrant,
+  type ApiTokenRecord,
+  type NewApiToken,
+} from './catalog/api-tokens.js'
+export { appendAudit, listAudit, redactSecrets, AuditResult, REDACTED, type AuditEntry, type AuditRecord, type AuditFilter } from './catalog/audit-log.js'

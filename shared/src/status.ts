@@ -53,7 +53,10 @@ export const TriggerRule = {
 /** A trigger rule name. */
 export type TriggerRule = (typeof TriggerRule)[keyof typeof TriggerRule]
 
-/** Kinds of task: a plain task, a data-quality check, or a branch that picks its downstream. */
-export const TaskKind = { task: 'task', check: 'check', branch: 'branch' } as const
+/**
+ * Kinds of task: a plain task, a data-quality check, a branch that picks its downstream, or an
+ * approval that waits (without a worker) for a person to approve or reject it.
+ */
+export const TaskKind = { task: 'task', check: 'check', branch: 'branch', approval: 'approval' } as const
 /** A task kind. */
 export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind]

@@ -1,5 +1,6 @@
 import { measureRawFloor } from './raw-floor.js'
 import { cliStartup } from './cli-startup.js'
+import { apiBench } from './api.js'
 import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
@@ -142,4 +143,5 @@ if (!only || only === 'throughput') {
   await throughput(2)
 }
 if (!only || only === 'fanout') await fanout()
+if (!only || only === 'api') await apiBench(emit, n)
 process.exit(0)

@@ -14,7 +14,7 @@ import { STACK, UUID } from '../support/cli-assertions.js'
 // connection (a closed port) and servers that accept it and hang up at once. A command that needs
 // a server that is down prints exactly one `error:` line naming it and exits 3 — never a stack
 // trace, never an uncaught exception, never a hang; a command that does not need it works. The
-// service commands (`coordinator`, `worker`) retry instead, logging what is unreachable, and stop
+// service commands (`coordinator`, `worker`, `api`) retry instead, logging what is unreachable, and stop
 // with exit 0 on SIGTERM. The command list is parsed from `baton --help`, so a new command fails
 // this file until it has a row in COMMANDS below.
 
@@ -42,11 +42,12 @@ interface Expectation {
  * |--------------------------------|------------------|-----------------|----------------|----------------|
  * | validate                       | nothing          | 0               | 0              | 0              |
  * | deploy                         | Postgres (+NATS) | 0 + warning     | 3 Postgres     | 3 Postgres     |
- * | undeploy, workflows, runs, run, status, readiness, backfill status, alerts, dead-letters | Postgres | 0 | 3 Postgres | 3 Postgres |
- * | trigger, cancel, emit source, backfill W, backfill cancel, logs | Postgres, NATS | 3 NATS | 3 Postgres | 3 Postgres |
+ * | undeploy, workflows, runs, run, status, readiness, backfill status, alerts, dead-letters, token create/list/revoke, audit | Postgres | 0 | 3 Postgres | 3 Postgres |
+ * | trigger, cancel, emit source, backfill W, backfill cancel, logs, retry, clear, mark, approve, reject, pause, unpause | Postgres, NATS | 3 NATS | 3 Postgres | 3 Postgres |
  * | dev (fails fast, like the CLI) | Postgres, NATS   | 3 NATS          | 3 Postgres     | 3 Postgres     |
  * | doctor                         | NATS, Postgres   | 3 NATS          | 3 Postgres     | 3 NATS         |
  * | coordinator (service)          | Postgres, NATS   | retries NATS    | retries Postgres | retries Postgres |
+ * | api (service)                  | Postgres, NATS   | retries NATS    | retries Postgres | retries Postgres |
  * | worker (service)               | NATS             | retries NATS    | starts         | retries NATS   |
  */
 const COMMANDS: Record<string, readonly Expectation[]> = {
@@ -58,6 +59,14 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   runs: [{ args: [], needs: ['Postgres'] }],
   run: [{ args: ['{run}'], needs: ['Postgres'] }],
   cancel: [{ args: ['{run}'], needs: ['Postgres', 'NATS'] }],
+  // The operator actions in direct mode: the run (or workflow) from Postgres, then one event on NATS.
+  retry: [{ args: ['{run}'], needs: ['Postgres', 'NATS'] }],
+  clear: [{ args: ['{run}', 'a'], needs: ['Postgres', 'NATS'] }],
+  mark: [{ args: ['{run}', 'a', 'succeeded', '--reason', 'outage test'], needs: ['Postgres', 'NATS'] }],
+  approve: [{ args: ['{run}', 'a'], needs: ['Postgres', 'NATS'] }],
+  reject: [{ args: ['{run}', 'a'], needs: ['Postgres', 'NATS'] }],
+  pause: [{ args: ['gated'], needs: ['Postgres', 'NATS'] }],
+  unpause: [{ args: ['gated'], needs: ['Postgres', 'NATS'] }],
   'emit source': [{ args: ['src_a', '--partition', '2026-01-03'], needs: ['Postgres', 'NATS'] }],
   status: [{ args: [], needs: ['Postgres'] }],
   readiness: [{ args: ['gated'], needs: ['Postgres'] }],
@@ -69,7 +78,14 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   logs: [{ args: ['{run}'], needs: ['Postgres', 'NATS'] }],
   alerts: [{ args: [], needs: ['Postgres'] }],
   'dead-letters': [{ args: [], needs: ['Postgres'] }],
+  // No --name: each run creates its own token (names are unique). Revoking is idempotent: every run exits 0.
+  'token create': [{ args: ['--role', 'viewer'], needs: ['Postgres'] }],
+  'token list': [{ args: [], needs: ['Postgres'] }],
+  'token revoke': [{ args: ['outage_token'], needs: ['Postgres'] }],
+  audit: [{ args: [], needs: ['Postgres'] }],
   coordinator: [{ args: [], needs: ['Postgres', 'NATS'], service: true }],
+  // Port 0: an API that started would not collide with anything (none starts: a server is always down here).
+  api: [{ args: ['--port', '0'], needs: ['Postgres', 'NATS'], service: true }],
   // A queue no task uses: a worker that starts must not run the seeded run's task.
   worker: [{ args: ['--queue', 'outage_idle'], needs: ['NATS'], service: true }],
   dev: [{ args: [], needs: ['Postgres', 'NATS'] }],
@@ -144,6 +160,8 @@ before(async () => {
     const r = await runBaton(['deploy', d], ns.env)
     assert.equal(r.code, 0, r.stderr)
   }
+  const token = await runBaton(['token', 'create', '--name', 'outage_token', '--role', 'viewer'], ns.env)
+  assert.equal(token.code, 0, token.stderr)
   // A run and a backfill that stay unfinished (no worker polls outage_q): cancel, logs and
   // backfill cancel get as far as NATS.
   const procs: BatonProcess[] = []
@@ -207,7 +225,8 @@ async function runOnce(args: readonly string[], env: Record<string, string>, lim
     hung = true
     child.kill('SIGKILL')
   }, limitMs)
-  const code = await new Promise<number | string>((r) => child.once('exit', (c, s) => r(c ?? s ?? -1)))
+  // 'close', not 'exit': the process may exit before its piped stderr has been read here.
+  const code = await new Promise<number | string>((r) => child.once('close', (c, s) => r(c ?? s ?? -1)))
   clearTimeout(timer)
   return { code: hung ? 'hung' : code, stdout, stderr, ms: Date.now() - started }
 }

@@ -56,11 +56,15 @@ async function assertHeartbeatTimeout(s: Scenario, runId: string): Promise<void>
   assert.ok(ms >= 2000 && ms < 15_000, `attempt 1 failed ${ms} ms after it started`)
 }
 
-/** The redelivered command's `started` (attempt 1, after the run finished) was recorded as ignored, once. */
+/**
+ * The redelivered command's `started` (attempt 1) was recorded as ignored, once: usually after the
+ * run finished; on a loaded machine, where the new worker starts late, it may get the redelivered
+ * command while attempt 2 is still queued — stale either way.
+ */
 async function assertOneStaleStart(s: Scenario, runId: string): Promise<void> {
   const ignored = await ignoredEvents(s.ns, runId)
   assert.equal(ignored.length, 1, `one ignored event: ${ignored.join('; ')}`)
-  assert.match(ignored[0]!, /run is succeeded/)
+  assert.match(ignored[0]!, /run is succeeded|stale attempt 1 \(current 2, (queued|running)\)/)
 }
 
 describe('worker crash points', { concurrency: true }, () => {

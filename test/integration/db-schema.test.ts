@@ -11,7 +11,7 @@ import { createTestNamespace, type TestNamespace } from '../support/namespace.js
 
 const columns = {
   workflow_versions: { hash: true, name: true, definition: true, created_at: true },
-  workflows: { name: true, current_hash: true, paused: true, updated_at: true, archived_at: true },
+  workflows: { name: true, current_hash: true, paused: true, updated_at: true, archived_at: true, paused_at: true, paused_by: true, pause_reason: true },
   runs: {
     id: true, workflow: true, version_hash: true, idempotency_key: true, partition: true, params: true, status: true, trigger: true,
     requested_by: true, tasks_total: true, tasks_terminal: true, tasks_bad: true, cancel_reason: true, created_at: true, started_at: true,
@@ -28,12 +28,15 @@ const columns = {
   task_states: {
     run_id: true, task_id: true, status: true, attempt: true, queue: true, n_upstream: true, n_done: true, n_succeeded: true, n_failed: true,
     n_skipped: true, output: true, error: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, updated_at: true,
+    attempt_base: true,
   },
   task_attempts: { run_id: true, task_id: true, attempt: true, status: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, output: true, error: true, details: true },
   history: { id: true, run_id: true, task_id: true, attempt: true, kind: true, from_status: true, to_status: true, event_id: true, reason: true, at: true },
   outbox: { id: true, transport: true, subject: true, msg_id: true, payload: true, traceparent: true, created_at: true, relay_leased_until: true },
   timers: { id: true, kind: true, run_id: true, task_id: true, attempt: true, fire_at: true },
   dead_letters: { id: true, subject: true, msg_id: true, payload: true, reason: true, received_at: true, count: true, last_at: true },
+  api_tokens: { id: true, name: true, token_hash: true, grants: true, created_by: true, created_at: true, expires_at: true, revoked_at: true, revoked_by: true, last_used_at: true },
+  audit_log: { id: true, at: true, actor: true, role: true, action: true, resource: true, params: true, result: true, status: true, reason: true, client_address: true },
 } satisfies { [T in keyof Database]: Record<keyof Database[T], true> }
 
 let ns: TestNamespace

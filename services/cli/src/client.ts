@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import {
   BatonError,
   UnavailableError,
+  unreachableService,
   createDb,
   ensureDatabase,
   loadConfig,
@@ -15,7 +16,7 @@ import {
   type NatsConnection,
   type Subjects,
 } from '@baton/shared'
-import { describeError, unreachableService } from './failure-report.js'
+import { describeError } from './failure-report.js'
 
 /**
  * How long a command waits for Postgres, and then for NATS, to answer when it first connects to

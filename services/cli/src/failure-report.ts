@@ -1,4 +1,5 @@
-import { BatonError, UnavailableError, ValidationError, withoutPassword } from '@baton/shared'
+import { BatonError, unreachableService, UnavailableError, ValidationError, withoutPassword } from '@baton/shared'
+import { ApiError } from './api-error.js'
 
 /** Exit codes of the CLI. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const
@@ -6,7 +7,8 @@ export const ExitCode = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const
 /**
  * Reports whatever a command threw as `error:` lines on stderr and returns the exit code: 2 for
  * a user mistake (every problem of a ValidationError on its own line), 3 when NATS or Postgres is
- * unavailable (one line naming which, never a password), 1 otherwise. Never a stack trace unless
+ * unavailable (one line naming which, never a password), an API error answer's own code
+ * (api-error.ts), 1 otherwise. Never a stack trace unless
  * BATON_DEBUG is set. Never throws.
  */
 export function reportFailure(e: unknown): number {
@@ -15,6 +17,12 @@ export function reportFailure(e: unknown): number {
     if (e instanceof ValidationError) {
       for (const i of e.issues) process.stderr.write(`error: ${i.path ? `${i.path}: ` : ''}${i.reason}\n`)
       return ExitCode.usage
+    }
+    // An error answer of the HTTP API (CLI through the API): its status and code, its own exit code.
+    if (e instanceof ApiError) {
+      process.stderr.write(`error: ${oneLine(e.message)}\n`)
+      debugStack(e)
+      return e.exitCode
     }
     const message = describeError(e)
     // An UnavailableError names what it could not reach; a raw pg or nats.js failure is named here.
@@ -31,37 +39,6 @@ export function reportFailure(e: unknown): number {
   } catch {
     return ExitCode.failed
   }
-}
-
-/** SQLSTATE classes and codes that mean Postgres cannot be used now: connection exception, invalid authorization, no such database, insufficient resources, shutting down. */
-const POSTGRES_UNAVAILABLE = /^(08|28|3D|53)|^57P0[1-3]$/
-/** Socket error codes (pg surfaces them as they are; nats.js wraps its own). */
-const SOCKET_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']
-/** Messages of pg's own connection failures (they carry no code). */
-const POSTGRES_MESSAGES = /connection terminated|connection timeout|timeout expired|connection error|terminating connection|server closed the connection unexpectedly|the database system is/i
-/** Error names of nats.js failures that mean the server cannot be used now. */
-const NATS_NAMES = new Set(['ConnectionError', 'ClosedConnectionError', 'DrainingConnectionError', 'TimeoutError', 'NoResponders', 'RequestError', 'JetStreamNotEnabled', 'ProtocolError'])
-
-/**
- * Which server a failure says cannot be reached, told by the shape of the error or of one of its
- * causes: pg's errors (SQLSTATE, socket codes, its connection messages) and nats.js' (error
- * names). Undefined for every other failure.
- */
-export function unreachableService(e: unknown): 'Postgres' | 'NATS' | undefined {
-  const chain: { name?: unknown; code?: unknown; message?: unknown }[] = []
-  for (let cur: unknown = e; cur && typeof cur === 'object' && chain.length < 6; cur = (cur as { cause?: unknown }).cause) chain.push(cur as never)
-  // nats.js wraps socket errors (ECONNRESET…) as their cause: anything NATS in the chain decides first.
-  for (const { name, code, message } of chain) {
-    if (typeof name === 'string' && NATS_NAMES.has(name)) return 'NATS'
-    if (typeof code === 'string' && /^(CONNECTION_REFUSED|CONNECTION_CLOSED|CONNECTION_TIMEOUT|CONNECTION_DRAINING|DISCONNECT)$/.test(code)) return 'NATS'
-    if (typeof message === 'string' && message.startsWith('error connecting')) return 'NATS'
-  }
-  for (const { code, message } of chain) {
-    if (typeof code === 'string' && code.length === 5 && POSTGRES_UNAVAILABLE.test(code)) return 'Postgres'
-    if (typeof code === 'string' && SOCKET_CODES.includes(code)) return 'Postgres'
-    if (typeof message === 'string' && POSTGRES_MESSAGES.test(message)) return 'Postgres'
-  }
-  return undefined
 }
 
 /** nats.js' words for a server that accepted the connection and closed it without a word, made plain. */

@@ -66,7 +66,7 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
     const err = t.error as { message?: string } | null
     tasks.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), err?.message ? `error: ${brief(err.message)}` : brief(t.output)])
   }
-  let out = `${head}\n${tasks.toString()}\n`
+  let out = `${head}\n${tasks.toString()}\n${approvalLines(run)}`
   if (!options.attempts) return out
   const attempts = table(['task', 'attempt', 'status', 'worker', 'backoff', 'queue wait', 'ran', 'error'])
   for (const t of run.tasks) {
@@ -83,6 +83,34 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
     if (sample) out += `sample of bad rows:\n${sample}\n`
   }
   return out
+}
+
+/**
+ * One line per approval task that is waiting or decided: waiting with its deadline (and the
+ * command that decides it), or who decided, when, and why (the task's output
+ * `{ approved, by, reason, at }`; a rejection or a timeout is the task's error).
+ */
+function approvalLines(run: RunDetails): string {
+  let out = ''
+  for (const t of run.tasks) {
+    if (t.kind !== 'approval') continue
+    const err = t.error as { message?: string; kind?: string } | null
+    const decided = t.output as { approved?: unknown; by?: unknown; reason?: unknown; at?: unknown } | null
+    if (t.status === 'running') {
+      out += `approval ${t.id}: waiting for a decision${t.deadline ? ` until ${t.deadline}` : ' (no deadline)'}: baton approve|reject ${run.id} ${t.id}\n`
+    } else if (t.status === 'succeeded' && decided?.approved === true) {
+      out += `approval ${t.id}: approved by ${String(decided.by)} at ${String(decided.at ?? t.finishedAt)}${typeof decided.reason === 'string' && decided.reason ? `: ${decided.reason}` : ''}\n`
+    } else if (t.status === 'succeeded') {
+      out += `approval ${t.id}: succeeded${t.finishedAt ? ` at ${t.finishedAt}` : ''} (marked by hand)\n`
+    } else if (t.status === 'failed' && err?.kind === 'approval_rejected') {
+      out += `approval ${t.id}: ${err.message ?? 'rejected'} (at ${t.finishedAt ?? '-'})\n`
+    } else if (t.status === 'failed' && err?.kind === 'approval_timeout') {
+      out += `approval ${t.id}: timed out at ${t.finishedAt ?? '-'}: ${err.message ?? 'no decision within the timeout'}\n`
+    } else if (t.status === 'failed') {
+      out += `approval ${t.id}: failed${err?.message ? `: ${err.message}` : ''}\n`
+    }
+  }
+  return out ? `\n${out}` : ''
 }
 
 /** The human view of a list of runs; a failed run shows its first failed task and error. */
@@ -106,7 +134,7 @@ export function formatWorkflows(rows: WorkflowSummary[]): string {
     const schedule = w.schedule ? `${w.schedule.cron} ${w.schedule.timezone}${w.schedule.nextFireLocal ? `\nnext ${w.schedule.nextFireLocal}` : ''}` : '-'
     const gate = w.gate ? `${w.gate.sourcesLanded.join(' + ')} by ${w.gate.partition}${w.gate.expectBy ? `\nexpected by ${w.gate.expectBy}` : ''}` : '-'
     const last = w.lastRun ? `${status(w.lastRun.status)} ${w.lastRun.partition ?? ''}\n${ago(w.lastRun.createdAt)}` : 'no run'
-    t.push([w.name, w.owner ?? '-', schedule, gate, w.archivedAt ? `archived` : 'active', last])
+    t.push([w.name, w.owner ?? '-', schedule, gate, w.archivedAt ? `archived` : w.paused ? 'paused' : 'active', last])
   }
   return `${t.toString()}\n`
 }

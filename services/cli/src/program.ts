@@ -5,6 +5,8 @@ import { registerTriggerCommands } from './commands/triggers.js'
 import { registerObserveCommands } from './commands/observe.js'
 import { registerServiceCommands } from './commands/services.js'
 import { registerDoctorCommand } from './commands/doctor.js'
+import { registerAccessCommands } from './commands/access.js'
+import { registerOperatorCommands } from './commands/operator.js'
 
 /** Set by the bundler from services/cli/package.json (scripts/build-cli.mjs). */
 declare const __BATON_VERSION__: string | undefined
@@ -20,8 +22,10 @@ export function buildProgram(): Command {
     .exitOverride()
   registerDefinitionCommands(program)
   registerRunCommands(program)
+  registerOperatorCommands(program)
   registerTriggerCommands(program)
   registerObserveCommands(program)
+  registerAccessCommands(program)
   registerServiceCommands(program)
   registerDoctorCommand(program)
   return program

@@ -36,7 +36,8 @@ export async function workerWarnings(client: CliClient, workflows: readonly Comp
       const handlers = new Set(here.flatMap((w) => w.handlers))
       const runners = here.some((w) => w.runners)
       for (const t of wf.tasks.values()) {
-        if (t.queue !== queue) continue
+        // An approval task takes no worker: nothing to warn about.
+        if (t.queue !== queue || t.kind === 'approval') continue
         if (t.run && !runners) {
           warnings.push({ path: `${wf.name}: tasks.${t.id}.run`, reason: `no worker on queue '${queue}' runs sh/http tasks (the stock worker does: baton worker --queue ${queue})` })
         } else if (!t.run && !handlers.has(t.handler)) {

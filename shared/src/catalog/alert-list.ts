@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 
 /** One delivery of an alert to a channel: sent, still being retried, or not yet tried. */
@@ -37,7 +38,11 @@ export interface AlertView {
 export interface AlertFilter {
   /** Only firing ones. */
   open?: boolean
+  /** Only alerts in this status (`firing`, `resolved`, `expired`). */
+  status?: string
   workflow?: string
+  /** Only alerts about these workflows (an empty list matches none; alerts about no workflow are left out): a caller's scope. */
+  workflows?: readonly string[]
   /** Raised or repeated at or after. */
   since?: Date
   limit?: number
@@ -49,7 +54,9 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
 export async function listAlerts(db: Db, filter: AlertFilter = {}): Promise<AlertView[]> {
   let q = db.selectFrom('alerts').selectAll().orderBy('last_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100)
   if (filter.open) q = q.where('status', '=', 'firing')
+  if (filter.status) q = q.where('status', '=', filter.status)
   if (filter.workflow) q = q.where('workflow', '=', filter.workflow)
+  if (filter.workflows) q = q.where('workflow', '=', sql<string>`ANY(${[...filter.workflows]}::text[])`)
   if (filter.since) q = q.where('last_at', '>=', filter.since)
   const alerts = await q.execute()
   const ids = alerts.map((a) => Number(a.id))

@@ -1,5 +1,6 @@
+import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
-import type { RunStatus, TaskStatus } from '../status.js'
+import type { RunStatus, TaskKind, TaskStatus } from '../status.js'
 import { getRunContext, type RunContext } from './run-context.js'
 
 /** A data-quality check's verdict, as the check task returned it (`{ passed, details, sample }`). */
@@ -34,6 +35,12 @@ export interface AttemptDetails {
 export interface TaskDetails {
   id: string
   status: TaskStatus
+  /** `task`, `check`, `branch` or `approval`. */
+  kind: TaskKind
+  /** The task's direct upstream tasks in the run's version (`after`): its inputs are their outputs. */
+  upstream: string[]
+  /** An approval task waiting for a decision: when it times out (null without a timeout, and for every other task). */
+  deadline: string | null
   /** Attempts made so far (0 while pending). */
   attempts: number
   /** Every attempt, oldest first. */
@@ -123,9 +130,19 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
     previousEnd.set(a.task_id, a.finished_at)
   }
   const def = await db.selectFrom('workflow_versions').select('definition').where('hash', '=', run.version_hash).executeTakeFirst()
-  const kinds = (def?.definition as { tasks?: Record<string, { kind?: string }> } | undefined)?.tasks ?? {}
+  const kinds = (def?.definition as { tasks?: Record<string, { kind?: string; after?: string[] }> } | undefined)?.tasks ?? {}
   const order = topologicalOrder((def?.definition as { tasks?: Record<string, { after?: string[] }> } | undefined)?.tasks ?? {})
   tasks.sort((a, b) => (order.get(a.task_id) ?? 0) - (order.get(b.task_id) ?? 0))
+  // A waiting approval's deadline is its attempt's execution timer (the coordinator's own record).
+  const waiting = tasks.filter((t) => kinds[t.task_id]?.kind === 'approval' && t.status === 'running')
+  const deadlines = new Map<string, string>()
+  if (waiting.length > 0) {
+    const timers = await db.selectFrom('timers').select(['task_id', 'attempt', 'fire_at']).where('run_id', '=', runId).where('kind', '=', 'execution_timeout').execute()
+    for (const t of waiting) {
+      const timer = timers.find((x) => x.task_id === t.task_id && x.attempt === t.attempt)
+      if (timer) deadlines.set(t.task_id, iso(timer.fire_at)!)
+    }
+  }
   return {
     id: run.id,
     workflow: run.workflow,
@@ -143,6 +160,9 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
     tasks: tasks.map((t) => ({
       id: t.task_id,
       status: t.status as TaskStatus,
+      kind: (kinds[t.task_id]?.kind ?? 'task') as TaskKind,
+      upstream: kinds[t.task_id]?.after ?? [],
+      deadline: deadlines.get(t.task_id) ?? null,
       attempts: t.attempt,
       attemptDetails: attemptsByTask.get(t.task_id) ?? [],
       check: kinds[t.task_id]?.kind === 'check' ? ([...(attemptsByTask.get(t.task_id) ?? [])].reverse().find((a) => a.check)?.check ?? null) : null,
@@ -175,8 +195,15 @@ export interface RunSummary {
 /** Which runs `listRuns` returns. */
 export interface RunFilter {
   workflow?: string
-  status?: string
+  /** Only runs of these workflows (an empty list matches none): a caller's scope or an owner's workflows. */
+  workflows?: readonly string[]
+  /** One status, or any of several. */
+  status?: string | readonly string[]
   partition?: string
+  /** `manual`, `api`, `cron`, `readiness`, `late_data`, `backfill`. */
+  trigger?: string
+  /** Only runs after this one in the list's order (created_at desc, id desc): the page cursor. An unknown id matches none. */
+  after?: string
   /** Created at or after. */
   since?: Date
   /** Created before. */
@@ -189,8 +216,15 @@ export interface RunFilter {
 export async function listRuns(db: Db, filter: RunFilter = {}): Promise<RunSummary[]> {
   let q = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 50)
   if (filter.workflow) q = q.where('workflow', '=', filter.workflow)
-  if (filter.status) q = q.where('status', '=', filter.status)
+  if (filter.workflows) q = q.where('workflow', '=', sql<string>`ANY(${[...filter.workflows]}::text[])`)
+  if (typeof filter.status === 'string') q = q.where('status', '=', filter.status)
+  else if (filter.status) q = q.where('status', '=', sql<string>`ANY(${[...filter.status]}::text[])`)
   if (filter.partition) q = q.where('partition', '=', filter.partition)
+  if (filter.trigger) q = q.where('trigger', '=', filter.trigger)
+  // Compared in SQL with the cursor run's own row: JS dates would drop created_at's microseconds.
+  if (filter.after !== undefined) {
+    q = q.where(sql<boolean>`(created_at, id) < (SELECT c.created_at, c.id FROM runs c WHERE c.id = ${filter.after}::uuid)`)
+  }
   if (filter.since) q = q.where('created_at', '>=', filter.since)
   if (filter.until) q = q.where('created_at', '<', filter.until)
   const rows = await q.execute()

@@ -5,6 +5,8 @@ import * as m0002 from './migrations/0002_triggers.js'
 import * as m0003 from './migrations/0003_alert_delivery.js'
 import * as m0004 from './migrations/0004_archived_workflows.js'
 import * as m0005 from './migrations/0005_leases_and_dead_letter_counts.js'
+import * as m0006 from './migrations/0006_access_control.js'
+import * as m0007 from './migrations/0007_operator_actions.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +15,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_alert_delivery': m0003,
   '0004_archived_workflows': m0004,
   '0005_leases_and_dead_letter_counts': m0005,
+  '0006_access_control': m0006,
+  '0007_operator_actions': m0007,
 }
 
 /** The names of every migration `migrateToLatest` applies, in order. */

@@ -25,6 +25,10 @@ export interface WorkflowsTable {
   updated_at: GeneratedTimestamp
   /** Set by `baton undeploy`: no schedule, readiness or request starts a run; a deploy clears it. */
   archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  /** Who paused the workflow, when and why (NULL while not paused). */
+  paused_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  paused_by: string | null
+  pause_reason: string | null
 }
 
 /** One run of a workflow; its row lock serialises the run's transitions. */
@@ -73,6 +77,8 @@ export interface TaskStatesTable {
   started_at: Timestamp | null
   finished_at: Timestamp | null
   updated_at: GeneratedTimestamp
+  /** Attempts before an operator reopened the task: its retry budget counts from here. */
+  attempt_base: Generated<number>
 }
 
 /** One attempt at a task. */
@@ -238,6 +244,35 @@ export interface QueueWatchTable {
   alerted: Generated<boolean>
 }
 
+/** An API token: the SHA-256 of its secret, never the secret; its grants as `[{ role, workflows?, owner? }]`. */
+export interface ApiTokensTable {
+  id: string
+  name: string
+  token_hash: Buffer
+  grants: Json
+  created_by: string | null
+  created_at: GeneratedTimestamp
+  expires_at: Timestamp | null
+  revoked_at: Timestamp | null
+  revoked_by: string | null
+  last_used_at: Timestamp | null
+}
+
+/** Every API action and refused attempt; append-only (a trigger refuses UPDATE, DELETE, TRUNCATE). */
+export interface AuditLogTable {
+  id: Generated<number>
+  at: GeneratedTimestamp
+  actor: string
+  role: string | null
+  action: string
+  resource: string | null
+  params: Json | null
+  result: string
+  status: number | null
+  reason: string | null
+  client_address: string | null
+}
+
 /** The whole database of one namespace. */
 export interface Database {
   schedules: SchedulesTable
@@ -257,6 +292,8 @@ export interface Database {
   outbox: OutboxTable
   timers: TimersTable
   dead_letters: DeadLettersTable
+  api_tokens: ApiTokensTable
+  audit_log: AuditLogTable
 }
 
 /** A run row. */

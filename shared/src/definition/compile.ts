@@ -23,6 +23,8 @@ export interface CompiledTask {
   readonly handler: string
   readonly run?: RunSpec
   readonly owner?: string
+  /** `kind: 'approval'`: who may decide it (owners or groups); absent: any approver of the workflow. */
+  readonly approvers?: readonly string[]
   readonly upstream: readonly string[]
   readonly downstream: readonly string[]
   readonly retry: { readonly attempts: number; readonly backoffMs: number; readonly factor: number; readonly maxBackoffMs: number; readonly jitter: number }
@@ -38,6 +40,8 @@ export interface CompiledWorkflow {
   readonly tasks: ReadonlyMap<string, CompiledTask>
   /** Tasks that can start when the run starts (no upstream, or trigger `always`). */
   readonly roots: readonly string[]
+  /** Every task id in a topological order (upstream before downstream; ties by name). */
+  readonly order: readonly string[]
   /** Every queue the workflow's tasks use. */
   readonly queues: readonly string[]
   /** How the workflow's partitions are named: `when.partition`, else `schedule.partition`, else `date`. */
@@ -203,6 +207,9 @@ function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
       seen.add(up)
     }
     if (t.run !== undefined && t.handler !== undefined) issues.push({ path: `tasks.${id}`, reason: `task '${id}' sets both 'run' and 'handler'; choose one` })
+    const kind = (t as { kind?: unknown }).kind
+    if (kind === 'approval' && (t.run !== undefined || t.handler !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' runs nothing: remove 'run'/'handler'` })
+    if ((t as { approvers?: unknown }).approvers !== undefined && kind !== 'approval') issues.push({ path: `tasks.${id}.approvers`, reason: "only an approval task (kind: 'approval') has approvers" })
   }
   if (issues.length === 0) {
     const cycle = findCycle(tasks)
@@ -252,6 +259,22 @@ function timingIssues(raw: RawDefinition): ValidationIssue[] {
   return issues
 }
 
+/** Task ids upstream first, ties by name (Kahn's algorithm; the graph has no cycle by now). */
+function topologicalOrder(tasks: Record<string, { after: readonly string[] }>): string[] {
+  const done = new Set<string>()
+  const out: string[] = []
+  let left = Object.keys(tasks).sort()
+  while (left.length > 0) {
+    const ready = left.filter((id) => tasks[id]!.after.every((up) => done.has(up)))
+    for (const id of ready) {
+      done.add(id)
+      out.push(id)
+    }
+    left = left.filter((id) => !done.has(id))
+  }
+  return out
+}
+
 /** Compiles a definition that passed every check: defaults resolved, edges both ways. */
 function build(def: WorkflowDefinition): CompiledWorkflow {
   const ids = Object.keys(def.tasks)
@@ -276,6 +299,7 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
       handler: t.handler ?? id,
       ...(t.run ? { run: t.run } : {}),
       ...(owner ? { owner } : {}),
+      ...(t.approvers ? { approvers: t.approvers } : {}),
       upstream: t.after,
       downstream: downstream.get(id)!,
       retry: {
@@ -294,6 +318,8 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
   }
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')
-  const queues = [...new Set([...tasks.values()].map((t) => t.queue))].sort()
-  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC' })
+  const order = topologicalOrder(def.tasks)
+  // Approval tasks take no worker: their queue is not one a worker must serve.
+  const queues = [...new Set([...tasks.values()].filter((t) => t.kind !== 'approval').map((t) => t.queue))].sort()
+  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, order, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC' })
 }

@@ -96,8 +96,13 @@ export const TaskSchema = z
       .enum(Object.values(TaskKind) as [TaskKind, ...TaskKind[]])
       .default('task')
       .describe(
-        'task (default): the output goes to downstream tasks. check: a data-quality gate; an output with "passed": false fails the task (check_failed, not retried). branch: the output, or its `branch` field, names the direct downstream tasks to run (an id or a list); the others are skipped.',
+        'task (default): the output goes to downstream tasks. check: a data-quality gate; its output must be a verdict { passed: true|false, details?, sample? }, anything but passed: true fails the task (not retried). branch: the output, or its `branch` field, names the direct downstream tasks to run (an id or a list); the others are skipped. approval: waits, without a worker, until someone allowed approves it (downstream proceeds) or rejects it, or its `timeout` passes (the task fails).',
       ),
+    approvers: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('approval tasks only: the owners (or groups) whose members may approve or reject it. Default: anyone with the approver role on the workflow.'),
     retry: RetryPolicySchema.optional().describe('Retry policy. Default: `defaults.retry`, else one attempt.'),
     timeout: TimeoutSchema.optional().describe('A duration (the execution timeout) or { execution, heartbeat, scheduleToStart }. Default: `defaults.timeout`; heartbeat 10s.'),
     trigger: z

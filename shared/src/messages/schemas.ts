@@ -84,6 +84,54 @@ export const RunCancelRequestedSchema = z.object({
 /** A cancellation request. */
 export type RunCancelRequested = z.infer<typeof RunCancelRequestedSchema>
 
+/** What an operator can ask of a run (docs/operations.md, "Operator actions"). */
+export const RunAction = { retry: 'retry', clear: 'clear', mark: 'mark', approve: 'approve', reject: 'reject' } as const
+/** An operator action on a run. */
+export type RunAction = (typeof RunAction)[keyof typeof RunAction]
+
+/**
+ * `<ns>.events.run.action_requested`: an operator's action on a run, applied by the coordinator
+ * like any other event (the API never writes run state). `id` makes it idempotent (it is also the
+ * `Nats-Msg-Id`); the coordinator records what it did, or why it ignored it, in the run's history
+ * under this id.
+ */
+export const RunActionRequestedSchema = z
+  .object({
+    id: Id,
+    runId: z.uuid(),
+    action: z.enum(['retry', 'clear', 'mark', 'approve', 'reject']),
+    /** The task (every action but `retry`). */
+    taskId: Name.optional(),
+    /** `clear` only: the task alone, or with everything downstream, or with everything upstream. */
+    scope: z.enum(['task', 'downstream', 'upstream']).default('task'),
+    /** `mark` only. */
+    status: z.enum(['succeeded', 'failed']).optional(),
+    /** Who asked (the API's principal id, or `cli:<user>`): recorded in history and in the approval. */
+    by: z.string().min(1).max(200),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.action !== 'retry' && m.taskId === undefined) ctx.addIssue({ code: 'custom', path: ['taskId'], message: `required for action ${m.action}` })
+    if (m.action === 'mark' && m.status === undefined) ctx.addIssue({ code: 'custom', path: ['status'], message: 'required for action mark (succeeded or failed)' })
+    if (m.action === 'mark' && !m.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'required for action mark' })
+  })
+/** An operator's action on a run. */
+export type RunActionRequested = z.infer<typeof RunActionRequestedSchema>
+
+/**
+ * `<ns>.events.workflow.pause_requested`: pause or unpause a workflow. While paused, cron ticks
+ * and complete partitions are held (no run starts); on unpause the catch-up policy decides.
+ */
+export const WorkflowPauseRequestedSchema = z.object({
+  id: Id,
+  workflow: Name,
+  paused: z.boolean(),
+  by: z.string().min(1).max(200),
+  reason: z.string().max(2000).optional(),
+})
+/** A pause or unpause request. */
+export type WorkflowPauseRequested = z.infer<typeof WorkflowPauseRequestedSchema>
+
 /** What a worker needs to run a task, beyond the brief's fields (extra fields are allowed). */
 export const CommandTaskSchema = z.object({
   handler: z.string(),

@@ -11,6 +11,10 @@ export interface Subjects {
   task(runId: string): string
   readonly runRequested: string
   readonly runCancelRequested: string
+  /** An operator's action on a run (retry, clear, mark, approve, reject). */
+  readonly runActionRequested: string
+  /** Pause or unpause a workflow. */
+  readonly workflowPauseRequested: string
   command(queue: string): string
   readonly abort: string
   /** Core-NATS request subject every worker answers with who it is (`baton deploy` warnings, later the API). */
@@ -52,6 +56,8 @@ export function subjectsFor(ns: string): Subjects {
     task: (runId: string) => `${ns}.events.task.${runId}`,
     runRequested: `${ns}.events.run.requested`,
     runCancelRequested: `${ns}.events.run.cancel_requested`,
+    runActionRequested: `${ns}.events.run.action_requested`,
+    workflowPauseRequested: `${ns}.events.workflow.pause_requested`,
     command: (queue: string) => `${ns}.commands.${token(queue)}`,
     abort: `${ns}.control.abort`,
     workerPing: `${ns}.control.workers`,

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
-import { compileWorkflow, createLogger, deployWorkflow, initTracing, listWorkflows, loadConfig, loadWorkflows, shutdownTracing, startMetrics, stopMetrics, toError, ValidationError } from '@baton/shared'
+import { fileURLToPath } from 'node:url'
+import { compileWorkflow, createLogger, deployWorkflow, initTracing, listWorkflows, loadConfig, loadWorkflows, shutdownTracing, startMetrics, stopMetrics, toError, ValidationError, type Logger } from '@baton/shared'
 import { startCoordinator } from '@baton/coordinator'
 import { startWorker, type TaskHandler } from '@baton/worker'
+import { loadApiConfig, startApi, type ApiConfig, type RunningApi } from '@baton/api'
 import { CliClient } from '../client.js'
 import { importUserModule } from '../user-modules.js'
 
@@ -105,9 +107,53 @@ export async function worker(opts: { queue: string[]; concurrency: number; handl
   await shutdownTracing()
 }
 
+/**
+ * The API reference page's assets beside the bundled command (scripts/build-cli.mjs copies them
+ * there: the bundle inlines @fastify/swagger-ui but not its files); undefined when run from
+ * source, where the API finds the installed package's.
+ */
+function docsAssetsDir(): { docsAssetsDir?: string } {
+  const dir = fileURLToPath(new URL('./swagger-ui/', import.meta.url))
+  return existsSync(`${dir}logo.svg`) ? { docsAssetsDir: dir } : {}
+}
+
+/** `baton api [--port N] [--host H]`. */
+export async function api(opts: { port?: number; host?: string }): Promise<void> {
+  const baton = loadConfig()
+  const config = loadApiConfig(process.env, { baton, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) })
+  const log = createLogger({ level: baton.logLevel })
+  initTracing('baton-api', baton, { logger: log })
+  const stop = stopRequest()
+  const running = await startApi({ config, logger: log, signal: stop.signal, ...docsAssetsDir() }).catch((e: unknown) => {
+    if (stop.signal.aborted) return stoppedDuringStartup(stop, 'api')
+    throw e
+  })
+  process.stderr.write(`baton api: listening at ${running.url} (namespace ${baton.namespace}); reference at ${running.url}/docs\n`)
+  const signal = await stop.received
+  process.stderr.write(`${signal}: stopping api (finishing requests in flight)\n`)
+  await running.close()
+  await shutdownTracing()
+}
+
+/**
+ * The API of `baton dev`, on BATON_API_PORT (default 8080). A port already in use does not stop
+ * the developer's pipeline: one line says so and `baton dev` runs without the API.
+ */
+async function startDevApi(config: ApiConfig, log: Logger): Promise<RunningApi | undefined> {
+  try {
+    return await startApi({ config, logger: log, startupTimeoutMs: DEV_STARTUP_TIMEOUT_MS, ...docsAssetsDir() })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e
+    process.stderr.write(`baton dev: the HTTP API is not started: ${config.host}:${config.port} is in use (set BATON_API_PORT to a free port, or 0 for any)\n`)
+    return undefined
+  }
+}
+
 /** `baton dev [PATH…]`. */
 export async function dev(paths: string[], opts: { handlers?: string; concurrency: number }): Promise<void> {
   const config = loadConfig(process.env, {}, { metricsPort: COORDINATOR_METRICS_PORT })
+  // A bad BATON_API_* setting is reported before anything starts.
+  const apiConfig = loadApiConfig(process.env, { baton: config })
   const log = createLogger({ level: config.logLevel })
   initTracing('baton', config, { logger: log })
   // One endpoint for the whole process: the coordinator and the workers below share it.
@@ -138,9 +184,17 @@ export async function dev(paths: string[], opts: { handlers?: string; concurrenc
     throw e
   })
   const workers = await Promise.all([...queues].map((queue) => startWorker({ queue, handlers, concurrency: opts.concurrency, runners: true, config, logger: log, ...startup })))
-  process.stderr.write(`baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace})${metrics ? `, metrics at ${metrics.url}` : ''}; Ctrl-C to stop\n`)
+  const api = await startDevApi(apiConfig, log).catch(async (e: unknown) => {
+    await Promise.all(workers.map((w) => w.stop()))
+    await coordinator.stop()
+    throw e
+  })
+  process.stderr.write(
+    `baton dev: coordinator and workers for queues ${[...queues].join(', ')} (namespace ${config.namespace})${api ? `, API at ${api.url}` : ''}${metrics ? `, metrics at ${metrics.url}` : ''}; Ctrl-C to stop\n`,
+  )
   const signal = await stop.received
   process.stderr.write(`${signal}: stopping\n`)
+  if (api) await api.close()
   await Promise.all(workers.map((w) => w.stop()))
   await coordinator.stop()
   if (metrics) await stopMetrics()

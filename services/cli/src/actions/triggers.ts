@@ -12,6 +12,7 @@ import {
   publishJson,
   resolveRunParams,
   withPartitionParam,
+  archivedReason,
   currentVersions,
   loadVersion,
   workflowStates,
@@ -20,8 +21,12 @@ import {
   type BackfillCancelRequested,
   type BackfillRequested,
   type BackfillStatus,
+  type Freshness,
+  type PartitionReadiness,
   type SourceLanded,
 } from '@baton/shared'
+import { ApiClient, apiTarget, type ApiTarget } from '../api-client.js'
+import { ApiError } from '../api-error.js'
 import { CliClient } from '../client.js'
 import { formatFreshness } from '../format.js'
 import { asParamFlags, parseParams } from '../params-args.js'
@@ -44,8 +49,7 @@ function line(s: BackfillStatus): string {
 }
 
 /** Watches a backfill with a live progress bar (a plain line now and then when not a terminal). */
-async function watchBackfill(client: CliClient, id: string): Promise<BackfillStatus> {
-  const db = await client.db({ readOnly: true })
+async function watchBackfill(source: TriggerSource, id: string): Promise<BackfillStatus> {
   const tty = process.stderr.isTTY
   const bar = new cliProgress.SingleBar(
     { format: ' {bar} {percentage}% | done {done}/{total} | running {running} | failed {failed} | remaining {remaining} | ETA {eta_formatted}', stream: process.stderr, noTTYOutput: false, etaBuffer: 20 },
@@ -54,7 +58,7 @@ async function watchBackfill(client: CliClient, id: string): Promise<BackfillSta
   let started = false
   let lastPrint = 0
   for (;;) {
-    const s = (await getBackfillStatus(db, id))!
+    const s = (await source.backfillStatus(id))!
     const done = s.runs.succeeded + s.runs.failed + s.runs.cancelled
     const payload = { done, running: s.runs.running, failed: s.runs.failed, remaining: s.runs.queued + s.runs.running }
     if (tty) {
@@ -110,32 +114,167 @@ export async function emitSource(source: string, opts: { partition?: string; uri
   }
 }
 
+/** What a backfill request holds before it is sent. */
+interface BackfillStart {
+  readonly workflow: string
+  readonly from: string
+  readonly to: string
+  readonly concurrency: number
+  readonly rerun: BackfillRequested['rerun']
+  readonly pairs: readonly string[]
+}
+
+/** Where `status`, `readiness` and `backfill` read and act. */
+interface TriggerSource {
+  /** Freshness rows; for one workflow, NotFoundError or WORKFLOW_ARCHIVED when it has none. */
+  freshness(workflow?: string): Promise<Freshness[]>
+  /** Readiness rows of a workflow with a data gate (NOT_FOUND, WORKFLOW_ARCHIVED, NO_DATA_GATE otherwise). */
+  readiness(workflow: string, partition?: string): Promise<PartitionReadiness[]>
+  backfillStatus(id: string): Promise<BackfillStatus | undefined>
+  /** Sends the cancellation and waits (bounded) for the backfill to stop running. */
+  cancelBackfill(id: string, reason: string): Promise<BackfillStatus>
+  /** Validates and sends the backfill, waits for a coordinator to record it; its id. */
+  startBackfill(b: BackfillStart): Promise<string>
+  close(): Promise<void>
+}
+
+/** The one place these commands choose their mode: the HTTP API when configured, else Postgres and NATS. */
+function openSource(): TriggerSource {
+  const api = apiTarget()
+  return api ? apiSource(api) : directSource()
+}
+
+const noDataGate = (workflow: string) => new BatonError('NO_DATA_GATE', `workflow '${workflow}' has no data gate (when.sourcesLanded): its runs start by schedule or by request, not by data landing`)
+const archivedStatus = (workflow: string) => new BatonError('WORKFLOW_ARCHIVED', `workflow '${workflow}' is archived (baton undeploy): it has no status until it is deployed again`)
+
+function directSource(): TriggerSource {
+  const client = new CliClient()
+  const db = () => client.db({ readOnly: true })
+  return {
+    async freshness(workflow) {
+      const rows = await getFreshness(await db(), new Date(), workflow)
+      if (workflow && rows.length === 0) {
+        const state = (await workflowStates(await db(), [workflow])).get(workflow)
+        if (state?.archived) throw archivedStatus(workflow)
+        throw new NotFoundError('workflow', workflow)
+      }
+      return rows
+    },
+    async readiness(workflow, partition) {
+      const wf = await activeVersion(await db(), workflow)
+      if (!wf.definition.when) throw noDataGate(workflow)
+      const rows = await getReadiness(await db(), workflow, partition ? { partition } : {})
+      if (!rows) throw new NotFoundError('workflow', workflow)
+      return rows
+    },
+    backfillStatus: async (id) => getBackfillStatus(await db(), id),
+    async cancelBackfill(id, reason) {
+      const s = await getBackfillStatus(await db(), id)
+      if (!s) throw new NotFoundError('backfill', id)
+      const request: BackfillCancelRequested = { id: newId(), backfillId: id, reason }
+      await publishJson(await client.js(), client.subjects.backfillCancelRequested, request.id, request)
+      const deadline = Date.now() + WAIT_MS
+      let now = s
+      while (now.status === 'running' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200))
+        now = (await getBackfillStatus(await db(), id))!
+      }
+      return now
+    },
+    async startBackfill(b) {
+      const wf = await activeVersion(await db(), b.workflow)
+      const range = partitionsInRange(wf.partitionKind, b.from, b.to, client.config.backfillMaxPartitions)
+      if (!Array.isArray(range)) throw new ValidationError([{ path: '--from/--to', reason: range.error }])
+      const params = parseParams(b.pairs, wf.definition.params)
+      // Each run gets its partition as a partition-named param: validate as the first run will.
+      const resolved = resolveRunParams(wf, withPartitionParam(wf, { params, partition: range[0]!, trigger: 'backfill' }))
+      if (!resolved.ok) throw new ValidationError(asParamFlags(resolved.issues, b.pairs))
+      const request: BackfillRequested = { id: newId(), workflow: b.workflow, from: b.from, to: b.to, concurrency: b.concurrency, rerun: b.rerun, params }
+      await publishJson(await client.js(), client.subjects.backfillRequested, request.id, request)
+      const deadline = Date.now() + WAIT_MS
+      while (!(await getBackfillStatus(await db(), request.id))) {
+        if (Date.now() > deadline) throw new Error(NO_BACKFILL)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      return request.id
+    },
+    close: () => client.close(),
+  }
+}
+
+const NO_BACKFILL = `no coordinator created the backfill within ${WAIT_MS / 1000}s; the request is kept in NATS and runs once a coordinator is running`
+
+function apiSource(target: ApiTarget): TriggerSource {
+  const api = new ApiClient(target)
+  const details = async (name: string) => (await api.ok(api.http.GET('/workflows/{name}', { params: { path: { name }, query: { fireTimes: 0 } } }))).data
+  const status = async (id: string) => (await api.ok(api.http.GET('/backfills/{id}', { params: { path: { id } } }))).data as BackfillStatus
+  return {
+    async freshness(workflow) {
+      const rows = (await api.ok(api.http.GET('/freshness', { params: { query: workflow ? { workflow } : {} } }))).data.items as Freshness[]
+      if (workflow && rows.length === 0 && (await details(workflow)).archivedAt) throw archivedStatus(workflow)
+      return rows
+    },
+    async readiness(workflow, partition) {
+      const wf = await details(workflow)
+      if (wf.archivedAt) throw new BatonError('WORKFLOW_ARCHIVED', archivedReason(workflow))
+      if (!wf.gate) throw noDataGate(workflow)
+      const query = { limit: 100, ...(partition ? { partition } : {}) }
+      return (await api.ok(api.http.GET('/workflows/{name}/readiness', { params: { path: { name: workflow }, query } }))).data.items as PartitionReadiness[]
+    },
+    async backfillStatus(id) {
+      try {
+        return await status(id)
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return undefined
+        throw e
+      }
+    },
+    async cancelBackfill(id, reason) {
+      try {
+        await api.ok(api.http.POST('/backfills/{id}/cancel', { params: { path: { id }, query: { wait: WAIT_MS / 1000 } }, body: { reason } }))
+      } catch (e) {
+        // Not running any more: there is nothing to cancel; its status says how it ended.
+        if (!(e instanceof ApiError && e.status === 409)) throw e
+      }
+      return status(id)
+    },
+    async startBackfill(b) {
+      const wf = await details(b.workflow)
+      const params = parseParams(b.pairs, (wf.definition as { params?: Record<string, unknown> } | null)?.params)
+      try {
+        const { data } = await api.ok(
+          api.http.POST('/backfills', { params: { query: { wait: WAIT_MS / 1000 } }, body: { workflow: b.workflow, from: b.from, to: b.to, concurrency: b.concurrency, rerun: b.rerun, params } }),
+        )
+        if (data.outcome !== 'applied') throw new Error(NO_BACKFILL)
+        return data.backfillId
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 400 && e.issues.length > 0) {
+          const issues = e.issues.map((i) => ({ path: i.path.replace(/^body\./, '').replace(/^(from|to)$/, '--from/--to'), reason: i.reason }))
+          throw new ValidationError(asParamFlags(issues, b.pairs))
+        }
+        throw e
+      }
+    },
+    close: () => api.close(),
+  }
+}
+
 /** `baton status [WORKFLOW]`. */
 export async function status(workflow: string | undefined, opts: { json?: boolean }): Promise<void> {
-  const client = new CliClient()
+  const source = openSource()
   try {
-    const db = await client.db({ readOnly: true })
-    const rows = await getFreshness(db, new Date(), workflow)
-    if (workflow && rows.length === 0) {
-      const state = (await workflowStates(db, [workflow])).get(workflow)
-      if (state?.archived) throw new BatonError('WORKFLOW_ARCHIVED', `workflow '${workflow}' is archived (baton undeploy): it has no status until it is deployed again`)
-      throw new NotFoundError('workflow', workflow)
-    }
+    const rows = await source.freshness(workflow)
     process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatFreshness(rows))
   } finally {
-    await client.close()
+    await source.close()
   }
 }
 
 /** `baton readiness WORKFLOW`. */
 export async function readiness(workflow: string, opts: { partition?: string; json?: boolean }): Promise<void> {
-  const client = new CliClient()
+  const source = openSource()
   try {
-    const db = await client.db({ readOnly: true })
-    const wf = await activeVersion(db, workflow)
-    if (!wf.definition.when) throw new BatonError('NO_DATA_GATE', `workflow '${workflow}' has no data gate (when.sourcesLanded): its runs start by schedule or by request, not by data landing`)
-    const rows = await getReadiness(db, workflow, opts.partition ? { partition: opts.partition } : {})
-    if (!rows) throw new NotFoundError('workflow', workflow)
+    const rows = await source.readiness(workflow, opts.partition)
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
       return
@@ -147,60 +286,37 @@ export async function readiness(workflow: string, opts: { partition?: string; js
       for (const l of r.landings) process.stdout.write(`    landed ${l.source} at ${l.landedAt}${l.uri ? ` (${l.uri})` : ''}\n`)
     }
   } finally {
-    await client.close()
+    await source.close()
   }
 }
 
 /** `baton backfill WORKFLOW --from --to`, `baton backfill status ID`, `baton backfill cancel ID`. */
 export async function backfill(target: string, id: string | undefined, opts: { from?: string; to?: string; concurrency: number; rerun: BackfillRequested['rerun']; param: string[]; detach?: boolean; json?: boolean; reason: string }): Promise<void> {
-  const client = new CliClient()
+  const source = openSource()
   try {
     if (target === 'status' || target === 'cancel') {
       if (!id) throw new ValidationError([{ path: 'id', reason: `backfill ${target} needs a backfill id` }])
-      const db = await client.db({ readOnly: true })
-      const s = await getBackfillStatus(db, id)
-      if (!s) throw new NotFoundError('backfill', id)
       if (target === 'status') {
+        const s = await source.backfillStatus(id)
+        if (!s) throw new NotFoundError('backfill', id)
         process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : `${line(s)}\n`)
         return
       }
-      const request: BackfillCancelRequested = { id: newId(), backfillId: id, reason: opts.reason }
-      await publishJson(await client.js(), client.subjects.backfillCancelRequested, request.id, request)
-      const deadline = Date.now() + WAIT_MS
-      let now = s
-      while (now.status === 'running' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200))
-        now = (await getBackfillStatus(db, id))!
-      }
-      process.stdout.write(`${line(now)}\n`)
+      process.stdout.write(`${line(await source.cancelBackfill(id, opts.reason))}\n`)
       return
     }
     if (!opts.from || !opts.to) throw new ValidationError([{ path: '--from/--to', reason: 'a backfill needs --from and --to' }])
-    const db = await client.db({ readOnly: true })
-    const wf = await activeVersion(db, target)
-    const range = partitionsInRange(wf.partitionKind, opts.from, opts.to, client.config.backfillMaxPartitions)
-    if (!Array.isArray(range)) throw new ValidationError([{ path: '--from/--to', reason: range.error }])
-    const params = parseParams(opts.param, wf.definition.params)
-    // Each run gets its partition as a partition-named param: validate as the first run will.
-    const resolved = resolveRunParams(wf, withPartitionParam(wf, { params, partition: range[0]!, trigger: 'backfill' }))
-    if (!resolved.ok) throw new ValidationError(asParamFlags(resolved.issues, opts.param))
-    const request: BackfillRequested = { id: newId(), workflow: target, from: opts.from, to: opts.to, concurrency: opts.concurrency, rerun: opts.rerun, params }
-    await publishJson(await client.js(), client.subjects.backfillRequested, request.id, request)
-    const deadline = Date.now() + WAIT_MS
-    while (!(await getBackfillStatus(db, request.id))) {
-      if (Date.now() > deadline) throw new Error(`no coordinator created the backfill within ${WAIT_MS / 1000}s; the request is kept in NATS and runs once a coordinator is running`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    process.stdout.write(`${request.id}\n`)
+    const backfillId = await source.startBackfill({ workflow: target, from: opts.from, to: opts.to, concurrency: opts.concurrency, rerun: opts.rerun, pairs: opts.param })
+    process.stdout.write(`${backfillId}\n`)
     if (opts.detach) return
     process.once('SIGINT', () => {
-      process.stderr.write(`\nthe backfill goes on; follow it with: baton backfill status ${request.id}\n`)
+      process.stderr.write(`\nthe backfill goes on; follow it with: baton backfill status ${backfillId}\n`)
       process.exit(130)
     })
-    const s = await watchBackfill(client, request.id)
+    const s = await watchBackfill(source, backfillId)
     if (process.stderr.isTTY) process.stderr.write(`${line(s)}\n`)
     process.exitCode = s.status === 'succeeded' ? 0 : 1
   } finally {
-    await client.close()
+    await source.close()
   }
 }

@@ -3,7 +3,7 @@ import { RunStatus } from '@baton/shared'
 import { lazyAction } from '../lazy-action.js'
 import { choiceOption, collect, intOption, timeOption } from '../options.js'
 
-/** `trigger`, `runs`, `run` and `cancel`. */
+/** `trigger`, `runs` and `run` (`cancel` is an operator action: commands/operator.ts). */
 export function registerRunCommands(program: Command): void {
   program
     .command('trigger')
@@ -34,11 +34,4 @@ export function registerRunCommands(program: Command): void {
     .argument('<runId>', 'run id')
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await import('../actions/run-views.js')).showRun))
-
-  program
-    .command('cancel')
-    .description('cancel a run: pending tasks are cancelled, running ones told to abort')
-    .argument('<runId>', 'run id')
-    .option('--reason <text>', 'why', 'cancelled from the CLI')
-    .action(lazyAction(async () => (await import('../actions/runs.js')).cancel))
 }

@@ -4,7 +4,7 @@ import { queueTriggerDeliveries } from '../db/alert-deliveries.js'
 import { channelsFor, type AlertRoutes } from './alert-routes.js'
 
 /** Kinds of alert: each names a condition that needs someone to act. */
-export type AlertKind = 'task_failed' | 'check_failed' | 'run_failed' | 'readiness_missed' | 'sla_missed' | 'queue_unattended'
+export type AlertKind = 'task_failed' | 'check_failed' | 'run_failed' | 'readiness_missed' | 'sla_missed' | 'queue_unattended' | 'approval_waiting'
 
 /** A condition to alert on. `causeKey` groups: one alert per cause. */
 export interface AlertCause {

@@ -42,6 +42,7 @@ export function alertCausesOf(work: RunWork): AlertCause[] {
       },
     })
   }
+  causes.push(...approvalsWaiting(work))
   if (work.runDirty && work.view.status === 'failed' && work.row.status !== 'failed') {
     causes.push({
       kind: 'run_failed',
@@ -60,4 +61,45 @@ export function alertCausesOf(work: RunWork): AlertCause[] {
 /** True when the run succeeded in this batch (what fired for its partition resolves). */
 export function succeededInBatch(work: RunWork): boolean {
   return work.runDirty && work.view.status === 'succeeded' && work.row.status !== 'succeeded'
+}
+
+/** The alert cause of one approval task's wait: decided, timed out or cancelled resolves it. */
+export function approvalCauseKey(runId: string, taskId: string): string {
+  return `approval:${runId}:${taskId}`
+}
+
+/**
+ * Approval tasks that started waiting in this batch: their owner (and approvers) are told that a
+ * decision is needed, with the deadline when the task has a timeout.
+ */
+function approvalsWaiting(work: RunWork): AlertCause[] {
+  const out: AlertCause[] = []
+  for (const h of work.history) {
+    if (h.kind !== 'transition' || h.to !== 'running' || !h.taskId) continue
+    const def = work.workflow.tasks.get(h.taskId)
+    if (def?.kind !== 'approval') continue
+    const { workflow, partition, id: runId } = work.view
+    const deadline = def.timeouts.executionMs === undefined ? null : new Date(h.at.getTime() + def.timeouts.executionMs).toISOString()
+    out.push({
+      kind: 'approval_waiting',
+      causeKey: approvalCauseKey(runId, h.taskId),
+      workflow,
+      partition,
+      runId,
+      owner: def.owner ?? work.workflow.definition.owner ?? null,
+      summary: `${workflow} ${partition ?? runId}: ${h.taskId} is waiting for approval${deadline ? ` (until ${deadline})` : ''}: baton approve ${runId} ${h.taskId}`,
+      details: { task: h.taskId, approvers: def.approvers ?? null, deadline },
+    })
+  }
+  return out
+}
+
+/** Cause keys of approval tasks that stopped waiting in this batch (approved, rejected, timed out, cancelled, cleared). */
+export function approvalsEnded(work: RunWork): string[] {
+  const out: string[] = []
+  for (const h of work.history) {
+    if (h.kind !== 'transition' || h.from !== 'running' || !h.taskId) continue
+    if (work.workflow.tasks.get(h.taskId)?.kind === 'approval') out.push(approvalCauseKey(work.view.id, h.taskId))
+  }
+  return out
 }

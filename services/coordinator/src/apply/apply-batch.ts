@@ -12,8 +12,10 @@ import {
 } from '@baton/shared'
 import { applyBackfillRequests } from './backfills.js'
 import { applyLandings, linkReadinessRuns } from './readiness.js'
+import { applyPauseRequests, type PauseItem } from './pauses.js'
 import { producedLandings } from './produces.js'
 import { appendHistoryStatement } from '../db/history.js'
+import { notifyHistoryWrittenExpression } from '../db/history-notify.js'
 import { writeAttemptsStatements } from '../db/attempts.js'
 import { GuardedWriteError, writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
@@ -24,9 +26,9 @@ import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
 import { TimerKind, type MachineEvent } from '../lifecycle/types.js'
-import { alertCausesOf, succeededInBatch } from '../alerts/batch-alerts.js'
+import { alertCausesOf, approvalsEnded, succeededInBatch } from '../alerts/batch-alerts.js'
 import { raiseAlerts } from '../alerts/alert-store.js'
-import { resolveAlerts } from '../db/alerts.js'
+import { resolveAlerts, resolveAlertsByCause } from '../db/alerts.js'
 import type { AlertRoutes } from '../alerts/alert-routes.js'
 import { slaMissedCause, slaTimersFor } from '../alerts/sla.js'
 import { buildCommand } from './commands.js'
@@ -81,6 +83,8 @@ export interface BatchInput {
   readonly timers?: readonly TimerItem[]
   readonly landings?: readonly LandingItem[]
   readonly backfills?: readonly BackfillItem[]
+  /** Pause and unpause requests (an unpause may start held partitions' runs). */
+  readonly pauses?: readonly PauseItem[]
   /** Queued runs admitted to start (their group had a free slot). */
   readonly starts?: readonly string[]
   /** Inputs already known to be invalid (malformed, schema-invalid): dead-lettered in this transaction. */
@@ -133,6 +137,8 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
   const rejected = new Map<number, string>((input.invalid ?? []).map((i) => [i.ref, i.reason]))
   const timerItems = input.timers ?? []
   const derived = [
+    // Pauses first: a landing in the same batch then sees the workflow's new state.
+    ...(await applyPauseRequests(trx, input.pauses ?? [], ctx, rejected)),
     ...(await applyLandings(trx, input.landings ?? [], ctx, rejected)),
     ...(await applyBackfillRequests(trx, input.backfills ?? [], ctx, rejected)),
   ]
@@ -230,6 +236,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     const causes = [...works.values()].flatMap(alertCausesOf)
     for (const w of slaMissed) causes.push(slaMissedCause(w, now))
     await raiseAlerts(trx, causes, alerting.routes, alerting.repeatWindowMs, now)
+    await resolveAlertsByCause(trx, [...works.values()].flatMap(approvalsEnded), now)
   }
   for (const w of works.values()) {
     if (!succeededInBatch(w)) continue
@@ -262,6 +269,8 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       insertDeadLettersStatement(letters),
     ],
     insertOutboxStatement(outbox),
+    // Wakes the API's live-updates tails when this transaction commits (docs/api.md, "Live updates (SSE)").
+    all.some((w) => w.history.length > 0) ? { notify: notifyHistoryWrittenExpression() } : {},
   )
   // Every guarded update must have found its row as it was loaded under the run lock; anything
   // else means a write this batch did not see, a bug: abort (the transaction rolls back).

@@ -1,4 +1,5 @@
 import { currentVersions, parsePartition, readinessDeadline, type Db } from '@baton/shared'
+import { lockPausedWorkflows, markReadinessHeld } from '../db/workflow-pause.js'
 import { insertLanding, markReadinessRejected, markReadinessStarted, recordLandedSource, runStatus, workflowsBySource } from '../db/readiness.js'
 import type { ApplyContext, LandingItem, RunRequestItem } from './apply-batch.js'
 
@@ -18,6 +19,8 @@ let derivedSeq = 0
  * listed source has landed, a run is requested with the idempotency key `readiness:<partition>`
  * — so the run for a partition starts exactly once whatever the order, delays or duplicates.
  * A landing after the partition's run succeeded starts a rerun when the workflow opts in.
+ * While the workflow is paused, a complete partition is marked `held` and late data starts no
+ * rerun (apply/pauses.ts).
  * Unknown sources and partitions that do not parse are rejected (dead-lettered) with the reason.
  */
 export async function applyLandings(db: Db, landings: readonly LandingItem[], ctx: ApplyContext, rejected: Map<number, string>): Promise<ReadinessRequest[]> {
@@ -25,6 +28,9 @@ export async function applyLandings(db: Db, landings: readonly LandingItem[], ct
   const bySource = await workflowsBySource(db, [...new Set(landings.map((l) => l.landing.source))])
   const waiting = [...new Set([...bySource.values()].flat().filter((w) => w.role === 'waits').map((w) => w.workflow))]
   const versions = await currentVersions(db, waiting)
+  // Before any readiness row: the workflow rows FOR SHARE, so an unpause in flight either sees
+  // what this batch holds or is seen by it (db/workflow-pause.ts, lock order).
+  const paused = await lockPausedWorkflows(db, waiting)
   const requests: ReadinessRequest[] = []
   for (const { ref, landing } of landings) {
     const entries = bySource.get(landing.source)
@@ -62,9 +68,12 @@ export async function applyLandings(db: Db, landings: readonly LandingItem[], ct
       const row = await recordLandedSource(db, wf.name, partition, landing.source, ctx.now, deadline)
       const complete = when.sourcesLanded.every((s) => row.landed.includes(s))
       const base = { id: `readiness.${wf.name}.${partition}.${landingId}`, workflow: wf.name, partition }
-      if (complete && row.status !== 'started') {
+      if (complete && row.status !== 'started' && paused.has(wf.name)) {
+        // Paused: the partition is held; the unpause's catch-up policy decides whether it runs.
+        if (row.status !== 'held') await markReadinessHeld(db, wf.name, partition)
+      } else if (complete && row.status !== 'started') {
         requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `readiness:${partition}`, trigger: 'readiness' }, readiness: { workflow: wf.name, partition } })
-      } else if (row.status === 'started' && when.rerunOnLateData && row.run_id && (await runStatus(db, row.run_id)) === 'succeeded') {
+      } else if (row.status === 'started' && !paused.has(wf.name) && when.rerunOnLateData && row.run_id && (await runStatus(db, row.run_id)) === 'succeeded') {
         requests.push({ ref: DERIVED_REF + derivedSeq++, request: { ...base, idempotencyKey: `late:${partition}:${landingId}`, trigger: 'late_data' }, readiness: { workflow: wf.name, partition } })
       }
     }

@@ -11,6 +11,7 @@ interface TaskWork extends TaskView {
   queuedAt?: Date
   startedAt?: Date
   finishedAt?: Date
+  reopened?: boolean
   /** queued_at/started_at as loaded, before this batch. */
   stored?: StoredTaskTimes
 }
@@ -37,6 +38,8 @@ export class RunWork {
   view: RunView
   runStartedAt?: Date
   runFinishedAt?: Date
+  /** Reopened by an operator in this batch (and not finished again): its finish time is cleared. */
+  runReopened = false
   runDirty = false
   readonly tasks = new Map<string, TaskWork>()
   /** Status and attempt of each task as loaded, before this batch: what the guarded write expects. */
@@ -116,7 +119,14 @@ export class RunWork {
       const { startedAt, finishedAt, ...rest } = d.runChange.set
       this.view = { ...this.view, ...rest }
       if (startedAt) this.runStartedAt = startedAt
-      if (finishedAt) this.runFinishedAt = finishedAt
+      if (d.runChange.reopened) {
+        this.runReopened = true
+        this.runFinishedAt = undefined
+      }
+      if (finishedAt) {
+        this.runFinishedAt = finishedAt
+        this.runReopened = false
+      }
       this.runDirty = true
       if (rest.status !== undefined && rest.status !== d.runChange.from) {
         this.history.push({ runId: this.view.id, taskId: null, attempt: null, kind: 'run', from: d.runChange.from, to: rest.status, eventId, reason: d.runChange.reason ?? null, at: now })
@@ -146,6 +156,7 @@ export class RunWork {
       cancelReason: this.view.cancelReason,
       ...(this.runStartedAt ? { startedAt: this.runStartedAt } : {}),
       ...(this.runFinishedAt ? { finishedAt: this.runFinishedAt } : {}),
+      ...(this.runReopened ? { clearFinished: true } : {}),
     }
   }
 

@@ -1,5 +1,6 @@
 import { CrashPoint, crashPoint, type Db, type JetStreamClient, type JsMsg, type Logger, type Subjects } from '@baton/shared'
 import type { ApplyContext, BackfillItem, BatchInput, LandingItem, RunEventItem, RunRequestItem } from '../apply/apply-batch.js'
+import type { PauseItem } from '../apply/pauses.js'
 import { insertDeadLetters } from '../db/dead-letters.js'
 import { isTransientDbError } from '../db/pg-errors.js'
 import { GuardedWriteError } from '../db/batch-write.js'
@@ -159,6 +160,7 @@ export class EventConsumer {
     const events: RunEventItem[] = []
     const landings: LandingItem[] = []
     const backfills: BackfillItem[] = []
+    const pauses: PauseItem[] = []
     const invalid: { ref: number; reason: string }[] = []
     for (const ref of refs) {
       const p = parsed[ref]!
@@ -167,9 +169,10 @@ export class EventConsumer {
       else if (p.kind === 'source-landed') landings.push({ ref, landing: p.landing })
       else if (p.kind === 'backfill-requested') backfills.push({ ref, type: 'requested', request: p.request })
       else if (p.kind === 'backfill-cancel-requested') backfills.push({ ref, type: 'cancel_requested', request: p.request })
+      else if (p.kind === 'pause-requested') pauses.push({ ref, request: p.request })
       else invalid.push({ ref, reason: p.reason })
     }
-    const input: BatchInput = { requests, events, landings, backfills, invalid }
+    const input: BatchInput = { requests, events, landings, backfills, pauses, invalid }
     const ctx: ApplyContext = {
       definitions: this.deps.definitions,
       subjects: this.deps.subjects,

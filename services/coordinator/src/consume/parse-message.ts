@@ -4,8 +4,12 @@ import {
   MAX_MESSAGE_BYTES,
   type BackfillCancelRequested,
   type BackfillRequested,
+  RunActionRequestedSchema,
   RunCancelRequestedSchema,
   RunRequestedSchema,
+  WorkflowPauseRequestedSchema,
+  type RunActionRequested,
+  type WorkflowPauseRequested,
   SourceLandedSchema,
   TaskEventSchema,
   decodeJson,
@@ -15,7 +19,7 @@ import {
   type RunRequested,
 } from '@baton/shared'
 import type { z } from 'zod'
-import type { MachineEvent } from '../lifecycle/types.js'
+import type { MachineEvent, OperatorEvent } from '../lifecycle/types.js'
 
 /** What an event message means to the coordinator, or why it is rejected. */
 export type ParsedMessage =
@@ -24,6 +28,7 @@ export type ParsedMessage =
   | { readonly kind: 'source-landed'; readonly landing: SourceLanded }
   | { readonly kind: 'backfill-requested'; readonly request: BackfillRequested }
   | { readonly kind: 'backfill-cancel-requested'; readonly request: BackfillCancelRequested }
+  | { readonly kind: 'pause-requested'; readonly request: WorkflowPauseRequested }
   | { readonly kind: 'invalid'; readonly reason: string }
 
 function issues(e: z.ZodError): string {
@@ -91,6 +96,15 @@ function parseUnescaped(subject: string, data: Uint8Array, s: Subjects): ParsedM
     if (!r.success) return { kind: 'invalid', reason: `invalid cancel request: ${issues(r.error)}` }
     return { kind: 'run-event', runId: r.data.runId, eventId: r.data.id, event: { type: 'run.cancel_requested', reason: r.data.reason ?? 'cancelled by request', eventId: r.data.id } }
   }
+  if (subject === s.runActionRequested) {
+    const r = RunActionRequestedSchema.safeParse(body)
+    if (!r.success) return { kind: 'invalid', reason: `invalid run action: ${issues(r.error)}` }
+    return { kind: 'run-event', runId: r.data.runId, eventId: r.data.id, event: operatorEvent(r.data) }
+  }
+  if (subject === s.workflowPauseRequested) {
+    const r = WorkflowPauseRequestedSchema.safeParse(body)
+    return r.success ? { kind: 'pause-requested', request: r.data } : { kind: 'invalid', reason: `invalid pause request: ${issues(r.error)}` }
+  }
   if (subject.startsWith(s.source(''))) {
     const r = SourceLandedSchema.safeParse(body)
     if (!r.success) return { kind: 'invalid', reason: `invalid source-landed event: ${issues(r.error)}` }
@@ -106,4 +120,20 @@ function parseUnescaped(subject: string, data: Uint8Array, s: Subjects): ParsedM
     return r.success ? { kind: 'backfill-cancel-requested', request: r.data } : { kind: 'invalid', reason: `invalid backfill cancellation: ${issues(r.error)}` }
   }
   return { kind: 'invalid', reason: `unknown subject ${subject}` }
+}
+
+/** The machine event of an operator's action (the schema has checked the fields each needs). */
+function operatorEvent(m: RunActionRequested): OperatorEvent {
+  const reason = m.reason ?? ''
+  switch (m.action) {
+    case 'retry':
+      return { type: 'run.retry_requested', by: m.by, reason }
+    case 'clear':
+      return { type: 'task.clear_requested', taskId: m.taskId!, scope: m.scope, by: m.by, reason }
+    case 'mark':
+      return { type: 'task.mark_requested', taskId: m.taskId!, status: m.status!, by: m.by, reason }
+    case 'approve':
+    case 'reject':
+      return { type: 'approval.decided', taskId: m.taskId!, decision: m.action === 'approve' ? 'approved' : 'rejected', by: m.by, reason: m.reason ?? null }
+  }
 }

@@ -98,3 +98,9 @@ export async function resolveAlerts(db: Db, workflow: string, partition: string 
 export async function resolveQueueAlerts(db: Db, queue: string, now: Date): Promise<number> {
   return resolveWhere(db, sql<boolean>`kind = 'queue_unattended' AND details->>'queue' = ${queue}`, now)
 }
+
+/** Resolves the firing alerts of these causes (an approval decided, timed out or cancelled). */
+export async function resolveAlertsByCause(db: Db, causeKeys: readonly string[], now: Date): Promise<number> {
+  if (causeKeys.length === 0) return 0
+  return resolveWhere(db, sql<boolean>`cause_key = ANY(${[...causeKeys]}::text[])`, now)
+}

@@ -23,21 +23,27 @@ export async function writeBatchCounted(
   db: Db,
   parts: readonly (RawBuilder<unknown> | undefined)[],
   returning?: RawBuilder<unknown>,
+  options: { readonly notify?: RawBuilder<unknown> } = {},
 ): Promise<{ rows: Record<string, unknown>[]; counts: number[] }> {
   const present = parts.map((p, i) => ({ p, i })).filter((x): x is { p: RawBuilder<unknown>; i: number } => x.p !== undefined)
-  if (!returning && present.length === 0) return { rows: [], counts: parts.map(() => 0) }
+  if (!returning && present.length === 0 && !options.notify) return { rows: [], counts: parts.map(() => 0) }
   const ctes = present.map(({ p, i }) => sql`${sql.raw(`w${i}`)} AS (${p} RETURNING 1)`)
   if (returning) ctes.push(sql`out AS (${returning})`)
   // The counts ride on every row (a LEFT JOIN keeps one row when `out` returns none).
   const counts = present.length > 0 ? sql.join(present.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `) : sql``
   const countsColumn = present.length > 0 ? sql`ARRAY[${counts}]` : sql`ARRAY[]::int[]`
-  const final = returning ? sql`SELECT c.__counts, o.* FROM (SELECT ${countsColumn} AS __counts) c LEFT JOIN out o ON true` : sql`SELECT ${countsColumn} AS __counts`
-  const q = sql<Record<string, unknown> & { __counts: number[] }>`${sql.raw(PREPARE)} WITH ${sql.join(ctes, sql`, `)} ${final}`
+  // A notification (pg_notify) rides in the same statement: no round trip of its own.
+  const notify = options.notify ? sql`, (${options.notify}) IS NULL AS __notified` : sql``
+  const notified = options.notify ? sql`, c.__notified` : sql``
+  const final = returning ? sql`SELECT c.__counts ${notified}, o.* FROM (SELECT ${countsColumn} AS __counts ${notify}) c LEFT JOIN out o ON true` : sql`SELECT ${countsColumn} AS __counts ${notify}`
+  const q = sql<Record<string, unknown> & { __counts: number[] }>`${sql.raw(PREPARE)} ${ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)}` : sql``} ${final}`
   const result = await q.execute(db)
   const got = result.rows[0]?.__counts ?? []
   const all = parts.map(() => 0)
   present.forEach(({ i }, k) => (all[i] = Number(got[k] ?? 0)))
-  const rows = returning ? result.rows.filter((r) => Object.entries(r).some(([k, v]) => k !== '__counts' && v !== null)).map(({ __counts: _c, ...rest }) => rest) : []
+  const rows = returning
+    ? result.rows.filter((r) => Object.entries(r).some(([k, v]) => k !== '__counts' && k !== '__notified' && v !== null)).map(({ __counts: _c, __notified: _n, ...rest }) => rest)
+    : []
   return { rows, counts: all }
 }
 

@@ -63,6 +63,8 @@ export interface RunUpdate {
   cancelReason: string | null
   startedAt?: Date
   finishedAt?: Date
+  /** Reopened by an operator: the finish time is cleared. */
+  clearFinished?: boolean
 }
 
 /**
@@ -82,6 +84,7 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       cancel_reason: u.cancelReason,
       started_at: u.startedAt?.toISOString() ?? null,
       finished_at: u.finishedAt?.toISOString() ?? null,
+      clear_finished: u.clearFinished ?? false,
     })),
   )
   return sql`UPDATE runs r SET
@@ -90,9 +93,9 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       tasks_bad = v.tasks_bad,
       cancel_reason = v.cancel_reason,
       started_at = COALESCE(v.started_at, r.started_at),
-      finished_at = COALESCE(v.finished_at, r.finished_at),
+      finished_at = CASE WHEN v.clear_finished THEN NULL ELSE COALESCE(v.finished_at, r.finished_at) END,
       updated_at = now()
-    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz)
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz, clear_finished boolean)
     -- Guarded: the caller checks that every row matched (style rule 12).
     WHERE r.id = v.id AND r.status = v.expected_status
   `

@@ -31,6 +31,7 @@ export async function loadTaskViews(
     task_id: string
     status: TaskStatus
     attempt: number
+    attempt_base: number
     n_upstream: number
     n_succeeded: number
     n_failed: number
@@ -39,11 +40,11 @@ export async function loadTaskViews(
     queued_at: Date | null
     started_at: Date | null
   }>`${sql.raw(PREPARE)}
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
     FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
     UNION ALL
     -- A join on the primary key (an OR with the clause above would make the planner scan).
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
     FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
     JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
   `.execute(db)
@@ -52,6 +53,7 @@ export async function loadTaskViews(
     taskId: r.task_id,
     status: r.status,
     attempt: r.attempt,
+    attemptBase: r.attempt_base,
     nUpstream: r.n_upstream,
     nSucceeded: r.n_succeeded,
     nFailed: r.n_failed,
@@ -82,6 +84,8 @@ export interface TaskRowUpdate extends TaskView {
   queuedAt?: Date
   startedAt?: Date
   finishedAt?: Date
+  /** Reopened by an operator: queued/started/finished times are replaced, not kept when absent. */
+  reopened?: boolean
 }
 
 /**
@@ -100,6 +104,7 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       expected_attempt: u.expected.attempt,
       status: u.status,
       attempt: u.attempt,
+      attempt_base: u.attemptBase,
       n_succeeded: u.nSucceeded,
       n_failed: u.nFailed,
       n_skipped: u.nSkipped,
@@ -111,12 +116,14 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       queued_at: u.queuedAt?.toISOString() ?? null,
       started_at: u.startedAt?.toISOString() ?? null,
       finished_at: u.finishedAt?.toISOString() ?? null,
+      reopened: u.reopened ?? false,
     })),
   )
   return sql`
     UPDATE task_states t SET
       status = v.status,
       attempt = v.attempt,
+      attempt_base = v.attempt_base,
       n_succeeded = v.n_succeeded,
       n_failed = v.n_failed,
       n_skipped = v.n_skipped,
@@ -124,13 +131,13 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       worker_id = v.worker_id,
       output = CASE WHEN v.set_output THEN v.output ELSE t.output END,
       error = CASE WHEN v.set_error THEN v.error ELSE t.error END,
-      queued_at = COALESCE(v.queued_at, t.queued_at),
-      started_at = COALESCE(v.started_at, t.started_at),
-      finished_at = COALESCE(v.finished_at, t.finished_at),
+      queued_at = CASE WHEN v.reopened THEN v.queued_at ELSE COALESCE(v.queued_at, t.queued_at) END,
+      started_at = CASE WHEN v.reopened THEN v.started_at ELSE COALESCE(v.started_at, t.started_at) END,
+      finished_at = CASE WHEN v.reopened THEN v.finished_at ELSE COALESCE(v.finished_at, t.finished_at) END,
       updated_at = now()
     FROM jsonb_to_recordset(${rows}::jsonb) AS v(
-      run_id uuid, task_id text, expected_status text, expected_attempt int, status text, attempt int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
-      set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz)
+      run_id uuid, task_id text, expected_status text, expected_attempt int, status text, attempt int, attempt_base int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
+      set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz, reopened boolean)
     -- Guarded: the caller checks that every row matched (style rule 12).
     WHERE t.run_id = v.run_id AND t.task_id = v.task_id AND t.status = v.expected_status AND t.attempt = v.expected_attempt
   `

@@ -28,6 +28,7 @@ function stateOf(def: WorkflowDefinitionInput, taskOverrides: Record<string, Par
       taskId: id,
       status: 'pending',
       attempt: 0,
+      attemptBase: 0,
       nUpstream: t.upstream.length,
       nSucceeded: 0,
       nFailed: 0,
@@ -140,7 +141,7 @@ describe('every (task status × event) pair', () => {
   const attemptFor = (s: TaskStatus): number => (s === 'pending' || s === 'skipped' || s === 'upstream_failed' ? 0 : 1)
   const workerFor = (s: TaskStatus): string | null => (s === 'running' || s === 'succeeded' || s === 'failed' ? 'w1' : null)
 
-  type Expect = { readonly to: TaskStatus } | { readonly ignored: true; readonly abort: boolean } | { readonly heartbeatMoved: true }
+  type Expect = { readonly to: TaskStatus } | { readonly ignored: true; readonly abort: boolean } | { readonly heartbeatMoved: true } | { readonly waits: true }
   const IGN: Expect = { ignored: true, abort: false }
   const IGN_ABORT: Expect = { ignored: true, abort: true }
 
@@ -152,6 +153,7 @@ describe('every (task status × event) pair', () => {
     ...Object.fromEntries(TIMER_KINDS.map((k) => [`timer.fired(${k})`, timer(k, 'b', attempt)])),
     'upstream.resolved': resolved('b', 'a', 'succeeded'),
     'branch.skipped': branchSkipped('b', 'a'),
+    'task.ready_check': { type: 'task.ready_check', taskId: 'b' },
   })
   const EVENT_NAMES = Object.keys(EVENTS(1))
 
@@ -165,6 +167,8 @@ describe('every (task status × event) pair', () => {
       ...terminalRow,
       'upstream.resolved': { to: 'queued' },
       'branch.skipped': { to: 'skipped' },
+      // Reopened by an operator; its counters (0 of 1 upstream done in this fixture) say wait.
+      'task.ready_check': { waits: true },
     },
     queued: {
       ...terminalRow,
@@ -202,13 +206,13 @@ describe('every (task status × event) pair', () => {
   test('the table names every status and every event', () => {
     assert.deepEqual(Object.keys(TABLE).sort(), [...STATUSES].sort())
     for (const s of STATUSES) assert.deepEqual(Object.keys(TABLE[s]).sort(), [...EVENT_NAMES].sort(), s)
-    assert.equal(EVENT_NAMES.length, 11) // 4 task events, 5 timer kinds (sla: ignored, the shell alerts), 2 internal events
+    assert.equal(EVENT_NAMES.length, 12) // 4 task events, 5 timer kinds (sla: ignored, the shell alerts), 3 internal events
   })
 
   for (const status of STATUSES) {
     for (const eventName of EVENT_NAMES) {
       const expect = TABLE[status][eventName]!
-      const label = 'to' in expect ? `→ ${expect.to}` : 'heartbeatMoved' in expect ? '→ heartbeat timer moved' : expect.abort ? '→ ignored + abort' : '→ ignored'
+      const label = 'to' in expect ? `→ ${expect.to}` : 'heartbeatMoved' in expect ? '→ heartbeat timer moved' : 'waits' in expect ? '→ keeps waiting' : expect.abort ? '→ ignored + abort' : '→ ignored'
       test(`${status} + ${eventName} ${label}`, () => {
         const attempt = attemptFor(status)
         const state = stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status, attempt, workerId: workerFor(status) } })
@@ -220,6 +224,9 @@ describe('every (task status × event) pair', () => {
           const c = onlyChange(d, 'b')
           assert.equal(c.from, status)
           assert.equal(c.set.status, expect.to)
+        } else if ('waits' in expect) {
+          assert.equal(d.ignored, undefined)
+          assert.deepEqual([d.taskChanges, d.dispatch, d.setTimers], [[], [], []])
         } else if ('heartbeatMoved' in expect) {
           assert.equal(d.ignored, undefined)
           assert.deepEqual(d.taskChanges, [])
@@ -249,6 +256,7 @@ describe('every (task status × event) pair', () => {
               resolved('b', 'a', 'failed'),
               resolved('b', 'a', 'skipped'),
               branchSkipped('b', 'a'),
+              { type: 'task.ready_check', taskId: 'b' },
             ]
             for (const e of events) {
               const d = decide(state, e, T0)
@@ -779,6 +787,7 @@ describe('a finished run', () => {
         ...Object.values(TimerKind).flatMap((k) => [timer(k, 'a', 1), timer(k, 'b', 1), timer(k, 'c', 1)]),
         resolved('b', 'a', 'succeeded'),
         branchSkipped('c', 'b'),
+        { type: 'task.ready_check', taskId: 'c' },
       ]
       for (const e of events) {
         const d = decide(state, e, T0)

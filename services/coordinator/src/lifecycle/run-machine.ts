@@ -2,7 +2,8 @@ import { isTerminalTaskStatus, type CompiledTask, type TaskError, type TaskStatu
 import { retryDelayMs } from './backoff.js'
 import { evaluateTriggerRule } from './trigger-rules.js'
 import { checkRunTransition, checkTaskTransition } from './transitions.js'
-import { TimerKind, type Decision, type MachineEvent, type MachineState, type TaskChange, type TaskView, type TimerKey } from './types.js'
+import { decideOperatorEvent, isOperatorEvent } from './operator-actions.js'
+import { TimerKind, type Decision, type MachineEvent, type MachineState, type OperatorEvent, type TaskChange, type TaskView, type TimerKey } from './types.js'
 
 /**
  * The run state machine: a pure function `(state, event, now) → decision`. No I/O, no clock,
@@ -36,6 +37,10 @@ export function tasksNeeded(event: MachineEvent, state: Pick<MachineState, 'work
     case 'run.started':
       return state.workflow.roots
     case 'run.cancel_requested':
+    case 'run.retry_requested':
+    case 'task.clear_requested':
+    case 'task.mark_requested':
+    case 'approval.decided':
       return 'all'
     default:
       return [event.taskId]
@@ -56,8 +61,21 @@ function attemptTimers(taskId: string, attempt: number): TimerKey[] {
   return [TimerKind.heartbeat, TimerKind.execution, TimerKind.scheduleToStart].map((kind) => ({ kind, taskId, attempt }))
 }
 
-/** Builds the decision that puts a task in `queued` for `attempt` and dispatches it. */
+/**
+ * Builds the decision that puts a task in `queued` for `attempt` and dispatches it. An approval
+ * task instead goes to `running` with no command and no worker: it waits for a decision (its
+ * execution timeout, when set, is the approval's deadline).
+ */
 function queueTask(task: TaskView, def: CompiledTask, attempt: number, now: Date, reason: string): Decision {
+  if (def.kind === 'approval') {
+    const ex = def.timeouts.executionMs
+    return {
+      ...EMPTY,
+      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'running', attempt, workerId: null, error: null, queuedAt: now, startedAt: now }, reason: `${reason}; waiting for approval` }],
+      attempts: [{ taskId: task.taskId, attempt, insert: true, status: 'running', at: now }],
+      setTimers: ex === undefined ? [] : [{ kind: TimerKind.execution, taskId: task.taskId, attempt, fireAt: new Date(now.getTime() + ex) }],
+    }
+  }
   const sts = def.timeouts.scheduleToStartMs
   return {
     ...EMPTY,
@@ -102,8 +120,9 @@ function finishTask(state: MachineState, task: TaskView, status: TaskStatus, now
 function failAttempt(state: MachineState, task: TaskView, error: TaskError, now: Date, workerId: string | undefined, details?: Record<string, unknown>): Decision {
   const def = state.workflow.tasks.get(task.taskId)!
   const attemptWrite = { taskId: task.taskId, attempt: task.attempt, at: now, error, ...(workerId ? { workerId } : {}), ...(details ? { details } : {}) }
-  if (error.retryable && task.attempt < def.retry.attempts) {
-    const delay = retryDelayMs(def.retry, task.attempt, `${state.run.id}:${task.taskId}`)
+  const round = task.attempt - task.attemptBase
+  if (error.retryable && round < def.retry.attempts) {
+    const delay = retryDelayMs(def.retry, round, `${state.run.id}:${task.taskId}`)
     return {
       ...EMPTY,
       taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'retrying', error }, reason: `attempt ${task.attempt} failed (${error.kind}); retry in ${delay}ms` }],
@@ -112,7 +131,7 @@ function failAttempt(state: MachineState, task: TaskView, error: TaskError, now:
       setTimers: [{ kind: TimerKind.retry, taskId: task.taskId, attempt: task.attempt, fireAt: new Date(now.getTime() + delay) }],
     }
   }
-  const why = error.retryable ? `attempt ${task.attempt} of ${def.retry.attempts} failed (${error.kind})` : `failed, not retryable (${error.kind})`
+  const why = error.retryable ? `attempt ${round} of ${def.retry.attempts} failed (${error.kind})` : `failed, not retryable (${error.kind})`
   const d = finishTask(state, task, 'failed', now, { error }, why)
   return { ...d, attempts: [{ ...attemptWrite, status: 'failed' }] }
 }
@@ -133,14 +152,15 @@ export function chosenBranches(output: unknown): Set<string> {
 
 /** Applies one event to a run. Pure: the same inputs always give the same decision. */
 export function decide(state: MachineState, event: MachineEvent, now: Date): Decision {
-  const d = decideEvent(state, event, now)
+  const operator = isOperatorEvent(event)
+  const d = operator ? decideOperatorEvent(state, event, now, finishTask) : decideEvent(state, event, now)
   // Every status change must be one the transition table allows (transitions.ts).
-  for (const c of d.taskChanges) if (c.set.status !== undefined) checkTaskTransition(c.from, c.set.status, { runId: state.run.id, taskId: c.taskId })
-  if (d.runChange?.set.status !== undefined) checkRunTransition(d.runChange.from, d.runChange.set.status, state.run.id)
+  for (const c of d.taskChanges) if (c.set.status !== undefined) checkTaskTransition(c.from, c.set.status, { runId: state.run.id, taskId: c.taskId }, operator)
+  if (d.runChange?.set.status !== undefined) checkRunTransition(d.runChange.from, d.runChange.set.status, state.run.id, operator)
   return d
 }
 
-function decideEvent(state: MachineState, event: MachineEvent, now: Date): Decision {
+function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorEvent>, now: Date): Decision {
   const run = state.run
   if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') {
     // A worker still starting or beating for a finished run (a redelivered command) must stop.
@@ -270,6 +290,11 @@ function decideEvent(state: MachineState, event: MachineEvent, now: Date): Decis
       const stale = currentAttempt(task, event.attempt, allowed)
       if (stale) return ignored(stale)
       const t = task!
+      if (state.workflow.tasks.get(t.taskId)!.kind === 'approval') {
+        // Nobody decided in time: fail closed, no retry.
+        const error: TaskError = { message: `no approval within the timeout (attempt ${t.attempt})`, retryable: false, kind: 'approval_timeout' }
+        return failAttempt(state, t, error, now, undefined)
+      }
       const error: TaskError = { message: `${event.kind.replace(/_/g, ' ')} after attempt ${t.attempt}`, retryable: true, kind: event.kind }
       const d = failAttempt(state, t, error, now, t.workerId ?? undefined)
       return { ...d, aborts: [{ taskId: t.taskId, attempt: t.attempt, reason: error.message }] }
@@ -288,11 +313,24 @@ function decideEvent(state: MachineState, event: MachineEvent, now: Date): Decis
       const counted: TaskChange = { taskId: task.taskId, from: task.status, set: counts }
       if (rule === 'wait') return { ...EMPTY, taskChanges: [counted] }
       if (rule === 'run') {
-        const q = queueTask({ ...task, ...counts }, def, 1, now, `trigger rule ${def.trigger} met`)
+        // attempt + 1: a task an operator reopened already has attempts.
+        const q = queueTask({ ...task, ...counts }, def, task.attempt + 1, now, `trigger rule ${def.trigger} met`)
         return { ...q, taskChanges: [{ ...q.taskChanges[0]!, set: { ...counts, ...q.taskChanges[0]!.set } }] }
       }
       const d = finishTask(state, task, rule, now, counts, `trigger rule ${def.trigger} cannot be met (upstream ${event.upstreamId} ${event.outcome})`)
       return d
+    }
+
+    case 'task.ready_check': {
+      // A task an operator reopened: run it now if its upstream tasks allow it, else it waits
+      // for their outcomes like any pending task.
+      const task = state.tasks.get(event.taskId)
+      if (!task || task.status !== 'pending') return ignored(`task is ${task?.status ?? 'unknown'}`)
+      const def = state.workflow.tasks.get(task.taskId)!
+      const rule = task.nUpstream === 0 ? 'run' : evaluateTriggerRule(def.trigger, { total: task.nUpstream, succeeded: task.nSucceeded, failed: task.nFailed, skipped: task.nSkipped })
+      if (rule === 'wait') return EMPTY
+      if (rule === 'run') return queueTask(task, def, task.attempt + 1, now, 'reopened; upstream allows it')
+      return finishTask(state, task, rule, now, {}, `trigger rule ${def.trigger} cannot be met`)
     }
 
     case 'branch.skipped': {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { IllegalTransitionError, RunStatus, TaskStatus, TERMINAL_RUN_STATUSES, TERMINAL_TASK_STATUSES } from '@baton/shared'
-import { checkRunTransition, checkTaskTransition, RUN_TRANSITIONS, TASK_TRANSITIONS } from './transitions.js'
+import { checkRunTransition, checkTaskTransition, OPERATOR_RUN_TARGETS, OPERATOR_TASK_TARGETS, RUN_TRANSITIONS, TASK_TRANSITIONS } from './transitions.js'
 
 const IDS = { runId: 'r', taskId: 't' }
 
@@ -22,7 +22,7 @@ test('every non-terminal task status can be cancelled', () => {
 })
 
 test('a transition outside the table is an IllegalTransitionError naming it; staying put is allowed', () => {
-  for (const [from, to] of [['succeeded', 'running'], ['pending', 'running'], ['retrying', 'running'], ['cancelled', 'queued']] as const) {
+  for (const [from, to] of [['succeeded', 'running'], ['pending', 'succeeded'], ['retrying', 'running'], ['cancelled', 'queued']] as const) {
     assert.throws(() => checkTaskTransition(from, to, IDS), (e: unknown) => e instanceof IllegalTransitionError && e.code === 'ILLEGAL_TRANSITION' && e.message.includes(`${from} → ${to}`) && e.taskId === 't')
   }
   assert.throws(() => checkRunTransition('succeeded', 'running', 'r'), IllegalTransitionError)
@@ -30,4 +30,24 @@ test('a transition outside the table is an IllegalTransitionError naming it; sta
   for (const s of Object.values(TaskStatus)) checkTaskTransition(s, s, IDS)
   checkTaskTransition('queued', 'running', IDS)
   checkRunTransition('running', 'failed', 'r')
+})
+
+test('an operator may reopen or mark any task, and reopen any run; nothing else beyond the table', () => {
+  for (const from of Object.values(TaskStatus)) {
+    for (const to of OPERATOR_TASK_TARGETS) checkTaskTransition(from, to, IDS, true)
+    for (const to of Object.values(TaskStatus)) {
+      const allowed = from === to || TASK_TRANSITIONS[from].includes(to) || OPERATOR_TASK_TARGETS.includes(to)
+      if (!allowed) assert.throws(() => checkTaskTransition(from, to, IDS, true), IllegalTransitionError, `${from} → ${to}`)
+    }
+  }
+  for (const from of Object.values(RunStatus)) {
+    for (const to of OPERATOR_RUN_TARGETS) checkRunTransition(from, to, 'r', true)
+    for (const to of Object.values(RunStatus)) {
+      const allowed = from === to || RUN_TRANSITIONS[from].includes(to) || OPERATOR_RUN_TARGETS.includes(to)
+      if (!allowed) assert.throws(() => checkRunTransition(from, to, 'r', true), IllegalTransitionError, `${from} → ${to}`)
+    }
+  }
+  // Without the operator flag the same reopen is illegal.
+  assert.throws(() => checkTaskTransition('failed', 'pending', IDS), IllegalTransitionError)
+  assert.throws(() => checkRunTransition('failed', 'running', 'r'), IllegalTransitionError)
 })

@@ -20,6 +20,11 @@ export interface TaskView {
   readonly taskId: string
   readonly status: TaskStatus
   readonly attempt: number
+  /**
+   * Attempts before an operator last reopened the task (retry from failure, clear): the retry
+   * budget and backoff count from here, so a cleared task gets its full retries again.
+   */
+  readonly attemptBase: number
   readonly nUpstream: number
   readonly nSucceeded: number
   readonly nFailed: number
@@ -83,6 +88,20 @@ export type MachineEvent =
   | { readonly type: 'upstream.resolved'; readonly taskId: string; readonly upstreamId: string; readonly outcome: 'succeeded' | 'failed' | 'skipped' }
   /** Internal: a branch did not choose `taskId`. */
   | { readonly type: 'branch.skipped'; readonly taskId: string; readonly branchId: string }
+  /** Internal: `taskId` was reopened by an operator; run it if its upstream tasks allow it now. */
+  | { readonly type: 'task.ready_check'; readonly taskId: string }
+  | OperatorEvent
+
+/**
+ * What an operator asks through the API or CLI (one event each through the coordinator, like
+ * every other transition): retry a finished run from its failures, clear tasks so they run again,
+ * mark a task succeeded or failed by hand, or decide an approval task.
+ */
+export type OperatorEvent =
+  | { readonly type: 'run.retry_requested'; readonly by: string; readonly reason: string }
+  | { readonly type: 'task.clear_requested'; readonly taskId: string; readonly scope: 'task' | 'downstream' | 'upstream'; readonly by: string; readonly reason: string }
+  | { readonly type: 'task.mark_requested'; readonly taskId: string; readonly status: 'succeeded' | 'failed'; readonly by: string; readonly reason: string }
+  | { readonly type: 'approval.decided'; readonly taskId: string; readonly decision: 'approved' | 'rejected'; readonly by: string; readonly reason: string | null }
 
 /** A change of one task's row. `status` present means a transition (recorded in history). */
 export interface TaskChange {
@@ -94,6 +113,8 @@ export interface TaskChange {
     readonly queuedAt?: Date
     readonly startedAt?: Date
     readonly finishedAt?: Date
+    /** Reopened by an operator: the row's queued, started and finished times are cleared (then set anew). */
+    readonly reopened?: boolean
   }
   readonly reason?: string
 }
@@ -114,7 +135,13 @@ export interface AttemptWrite {
 /** The outcome of applying one event: what to write, send and schedule. No I/O happened. */
 export interface Decision {
   readonly taskChanges: readonly TaskChange[]
-  readonly runChange?: { readonly from: RunStatus; readonly set: Partial<Omit<RunView, 'id' | 'workflow'>> & { readonly startedAt?: Date; readonly finishedAt?: Date }; readonly reason?: string }
+  readonly runChange?: {
+    readonly from: RunStatus
+    readonly set: Partial<Omit<RunView, 'id' | 'workflow'>> & { readonly startedAt?: Date; readonly finishedAt?: Date }
+    readonly reason?: string
+    /** A finished run reopened by an operator: its finish time and cancel reason are cleared. */
+    readonly reopened?: boolean
+  }
   readonly attempts: readonly AttemptWrite[]
   /** Tasks to dispatch (their command is built by the shell from loaded inputs). */
   readonly dispatch: readonly { readonly taskId: string; readonly attempt: number }[]

@@ -1,0 +1,118 @@
+import { z } from 'zod'
+import { Instant, Json, RunStatusSchema, TaskKindSchema, TaskStatusSchema } from './common.js'
+
+/** A data-quality check's verdict. */
+const CheckSchema = z.object({ passed: z.boolean(), details: Json, sample: Json.describe('A few offending rows, when the check returned them') })
+
+/** One line of `GET /runs`. */
+export const RunSummarySchema = z
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    status: RunStatusSchema,
+    partition: z.string().nullable(),
+    trigger: z.string(),
+    createdAt: Instant,
+    finishedAt: Instant.nullable(),
+    tasksTotal: z.number().int(),
+    tasksTerminal: z.number().int(),
+    error: z.object({ taskId: z.string(), message: z.string() }).nullable().describe('For a failed run: the first failed task and its error'),
+  })
+  .meta({ id: 'RunSummary' })
+
+/** A page of `GET /runs`. */
+export const RunPageSchema = z.object({
+  items: z.array(RunSummarySchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+})
+
+const AttemptSchema = z.object({
+  attempt: z.number().int(),
+  status: z.string(),
+  workerId: z.string().nullable(),
+  queuedAt: Instant.nullable(),
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+  queueWaitMs: z.number().nullable().describe('Queued → started: time waiting for a worker'),
+  durationMs: z.number().nullable(),
+  backoffMs: z.number().nullable().describe('Retry backoff before this attempt'),
+  output: Json,
+  error: Json,
+  check: CheckSchema.nullable(),
+})
+
+const TaskSchema = z.object({
+  id: z.string(),
+  status: TaskStatusSchema,
+  kind: TaskKindSchema,
+  upstream: z.array(z.string()),
+  deadline: Instant.nullable().describe('An approval task waiting for a decision: when it times out (null without a timeout, and for every other task)'),
+  inputs: z.record(z.string(), Json).describe('What the task receives: its upstream tasks’ outputs by task id'),
+  attempts: z.number().int(),
+  attemptDetails: z.array(AttemptSchema),
+  check: CheckSchema.nullable(),
+  queue: z.string(),
+  output: Json,
+  error: Json,
+  workerId: z.string().nullable(),
+  queuedAt: Instant.nullable(),
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+})
+
+/** `GET /runs/{id}`. */
+export const RunDetailsSchema = z
+  .object({
+    id: z.string(),
+    workflow: z.string(),
+    status: RunStatusSchema,
+    partition: z.string().nullable(),
+    params: z.record(z.string(), Json),
+    idempotencyKey: z.string(),
+    trigger: z.string(),
+    versionHash: z.string(),
+    cancelReason: z.string().nullable(),
+    context: z.object({
+      trigger: z.string(),
+      scheduledFor: Instant.nullable(),
+      backfillId: z.string().nullable(),
+      landings: z.array(
+        z.object({
+          source: z.string(),
+          partition: z.string().nullable(),
+          uri: z.string().nullable(),
+          landedAt: Instant,
+          eventId: z.string(),
+          producedBy: z.object({ workflow: z.string(), runId: z.string() }).nullable(),
+        }),
+      ),
+      upstreamRuns: z.array(z.object({ workflow: z.string(), runId: z.string() })),
+      versionHash: z.string(),
+      completed: z.boolean(),
+    }),
+    trace: z.object({ traceId: z.string(), traceUrl: z.string().nullable().describe('BATON_TRACE_URL with the trace id, when configured') }),
+    createdAt: Instant,
+    startedAt: Instant.nullable(),
+    finishedAt: Instant.nullable(),
+    tasks: z.array(TaskSchema),
+  })
+  .meta({ id: 'RunDetails' })
+
+/** One stored log line of a task attempt. */
+const TaskLogLineSchema = z.object({
+  seq: z.number().int().describe('Stream sequence of the batch the line came in'),
+  attempt: z.number().int(),
+  ts: z.string(),
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+  stream: z.enum(['log', 'stdout', 'stderr']),
+  msg: z.string(),
+  fields: z.record(z.string(), Json).describe('Structured fields the handler logged with the line'),
+})
+
+/** A page of `GET /runs/{id}/tasks/{taskId}/logs`. */
+export const TaskLogPageSchema = z.object({
+  items: z.array(TaskLogLineSchema),
+  next: z.number().int().describe('Pass as `after` for the next page, or later to poll for new lines'),
+  more: z.boolean().describe('True when more lines were already stored past this page'),
+  skipped: z.number().int().describe('Malformed log messages skipped on this page'),
+})
