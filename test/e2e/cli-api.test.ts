@@ -158,6 +158,13 @@ describe('reads and definitions through the API', () => {
     assert.match(await ok(secrets.admin, ['backfill', 'status', id]), new RegExp(`^backfill ${id} capi_landed 2026-01-01\\.\\.2026-01-02: succeeded — 2 succeeded`))
     assert.match(await ok(secrets.admin, ['backfill', 'cancel', id]), /: succeeded — /)
   })
+
+  test('emit source goes through POST /sources/{source}/landings and starts the run it completes', async () => {
+    const id = (await ok(secrets.admin, ['emit', 'source', 'capi_src', '--partition', '2026-02-01', '--uri', 's3://lake/capi/2026-02-01'])).trim()
+    assert.match(id, UUID)
+    await eventually(async () => /2026-02-01\s.*started/.test(await ok(secrets.admin, ['readiness', 'capi_landed'])), 'the partition to start its run', 30_000)
+    assertOneErrorLine(await cli(secrets.admin, ['emit', 'source', 'capi_src', '--partition', 'nope']), /^error: 400 VALIDATION_FAILED: .*not a date partition/)
+  })
 })
 
 describe('operator actions through the API', () => {

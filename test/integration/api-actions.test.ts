@@ -106,6 +106,7 @@ before(async () => {
   await deploy(ns, GATE('act_team', ['approvers_team']))
   await deploy(ns, PIPE('act_arch'))
   await deploy(ns, PIPE('mx_fin'))
+  await deploy(ns, { name: 'mx_gated', owner: 'fin', when: { sourcesLanded: ['mx_src'], partition: 'date' }, tasks: { build: { queue: 'actq' } } })
   const mint = async (name: string, grants: { role: string; workflows?: string; owner?: string }[]) => (tokens[name] = (await createApiToken(ns.db, { name, grants, expiresAt: null, createdBy: 'test' })).secret)
   await mint('admin', [{ role: 'admin' }])
   await mint('approver', [{ role: 'approver' }])
@@ -276,6 +277,23 @@ describe('each action route: success, 409, and the audit line', () => {
     await waitForRun(ns, a.body.runId)
   })
 
+  test('a landing over HTTP starts the run it completes; a bad partition is a 400, an unknown source a 404, a viewer a 403', async () => {
+    await deploy(ns, { name: 'act_landed', owner: 'fin', when: { sourcesLanded: ['act_orders'], partition: 'date' }, tasks: { build: { queue: 'actq' } } })
+    assertBadField(await post('/sources/act_orders/landings', { partition: 'not-a-date' }), 'partition')
+    assert.equal(errorOf(await post('/sources/no_such_source/landings', { partition: '2026-06-01' }), 404).code, 'NOT_FOUND')
+    const viewer = await call('POST', '/sources/act_orders/landings', tokens['mx-viewer-all'], { partition: '2026-06-01' })
+    assert.equal(errorOf(viewer, 403).details.missing, 'trigger')
+    const a = await post('/sources/act_orders/landings', { id: 'act-orders-2026-06-01', partition: '2026-06-01', uri: 's3://lake/orders/2026-06-01' })
+    assert.equal(a.status, 200, JSON.stringify(a.body))
+    assert.deepEqual(a.body, { id: 'act-orders-2026-06-01', outcome: 'applied' })
+    assert.equal((await lastAudit()).action, 'source.landed')
+    const run = await eventually(() => ns.db.selectFrom('runs').select(['id', 'trigger']).where('workflow', '=', 'act_landed').where('partition', '=', '2026-06-01').executeTakeFirst(), 'the run the landing completes')
+    assert.equal(run.trigger, 'readiness')
+    // The same landing again (same id): one landing, still one run.
+    assert.equal((await post('/sources/act_orders/landings', { id: 'act-orders-2026-06-01', partition: '2026-06-01' })).status, 200)
+    assert.equal((await ns.db.selectFrom('source_landings').select('id').where('event_id', '=', 'act-orders-2026-06-01').execute()).length, 1)
+  })
+
   test('bulk: dryRun is required (400 naming it); a dry run lists, a real one retries', async () => {
     assertBadField(await post('/runs/bulk', { action: 'retry', filter: { workflow: 'act_idem' } }), 'dryRun')
     const id = await failedRun('act_idem')
@@ -382,6 +400,7 @@ const mx = { run: '', waiting: '', backfill: '' }
 let token = ''
 const routes: MatrixRoute[] = [
   { name: 'trigger', permission: 'trigger', request: () => post('/runs?wait=0', { workflow: 'mx_fin' }, token) },
+  { name: 'landing', permission: 'trigger', request: () => post('/sources/mx_src/landings?wait=0', { partition: '2026-05-01' }, token) },
   { name: 'bulk retry', permission: 'retry', anyScope: true, request: () => post('/runs/bulk?wait=0', { action: 'retry', filter: { workflow: 'mx_fin' }, dryRun: true }, token) },
   { name: 'cancel', permission: 'cancel', request: () => post(`/runs/${mx.run}/cancel?wait=0`, {}, token) },
   { name: 'retry', permission: 'retry', request: () => post(`/runs/${mx.run}/retry?wait=0`, {}, token) },

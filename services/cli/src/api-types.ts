@@ -1895,6 +1895,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{id}/tasks/{taskId}/logs/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task’s logs as they are written (Server-Sent Events), resumable with Last-Event-ID
+         * @description Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Stream sequence to start after (default 0: every line stored) */
+                    after?: number;
+                    attempt?: number;
+                };
+                header?: {
+                    "last-event-id"?: string;
+                };
+                path: {
+                    id: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{id}/tasks/{taskId}/mark": {
         parameters: {
             query?: never;
@@ -2192,6 +2276,115 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sources/{source}/landings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Announce that a source landed for a partition: the data gates waiting for it advance, and complete partitions start their runs */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Seconds to wait for a coordinator to apply the action (0: answer 202 at once) */
+                    wait?: number;
+                };
+                header?: never;
+                path: {
+                    source: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Event id (default: a new one); derive it from what landed to make a repeat one landing */
+                        id?: string;
+                        /** Format: date-time */
+                        landedAt?: string;
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                        partition?: string;
+                        uri?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LandingResult"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LandingResult"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3609,6 +3802,24 @@ export interface components {
             state: "complete" | "partial" | "failed" | "stale" | "unknown";
             withinSla: boolean | null;
             workflow: string;
+        };
+        LandingResult: {
+            /** @description The landing event id (its Nats-Msg-Id): the same id again is one landing */
+            id: string;
+            /**
+             * @description applied: a coordinator recorded it (and started what it completes); pending: not yet
+             * @enum {string}
+             */
+            outcome: "applied" | "pending";
+        };
+        LandingResultInput: {
+            /** @description The landing event id (its Nats-Msg-Id): the same id again is one landing */
+            id: string;
+            /**
+             * @description applied: a coordinator recorded it (and started what it completes); pending: not yet
+             * @enum {string}
+             */
+            outcome: "applied" | "pending";
         };
         PauseResult: {
             eventId: string;

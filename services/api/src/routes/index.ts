@@ -2,9 +2,11 @@ import { accessRoutes } from './access-routes.js'
 import { backfillActionRoutes } from './backfill-actions.js'
 import { eventRoutes } from './events.js'
 import { healthRoutes } from './health.js'
+import { landingActionRoutes } from './landing-actions.js'
 import { observeRoutes } from './observe.js'
 import { runActionRoutes } from './run-actions.js'
 import { runRoutes } from './runs.js'
+import { taskLogLiveRoutes } from './task-log-live-routes.js'
 import { triggerActionRoutes } from './trigger-actions.js'
 import { workflowActionRoutes } from './workflow-actions.js'
 import type { RouteDeps, RouteModule, ZodApp } from './route-deps.js'
@@ -23,12 +25,14 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   healthRoutes,
   workflowRoutes,
   runRoutes,
+  taskLogLiveRoutes,
   observeRoutes,
   // Operator actions: each one event through the coordinators (the API never writes run state).
   triggerActionRoutes,
   runActionRoutes,
   workflowActionRoutes,
   backfillActionRoutes,
+  landingActionRoutes,
   // API tokens and the audit log (admins).
   accessRoutes,
   // Live updates: GET /events (Server-Sent Events from the committed history).

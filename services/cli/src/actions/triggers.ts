@@ -79,6 +79,15 @@ async function watchBackfill(source: TriggerSource, id: string): Promise<Backfil
 
 /** `baton emit source SOURCE`. */
 export async function emitSource(source: string, opts: { partition?: string; uri?: string; id?: string; meta: string[] }): Promise<void> {
+  const target = apiTarget()
+  if (target) {
+    // Through the API: it checks the partition and the caller's right to trigger what waits for it.
+    const api = new ApiClient(target)
+    const body = { ...(opts.id ? { id: opts.id } : {}), ...(opts.partition ? { partition: opts.partition } : {}), ...(opts.uri ? { uri: opts.uri } : {}), ...(opts.meta.length ? { meta: metaPairs(opts.meta) } : {}) }
+    const { data } = await api.ok(api.http.POST('/sources/{source}/landings', { params: { path: { source }, query: { wait: 0 } }, body }))
+    process.stdout.write(`${data.id}\n`)
+    return
+  }
   const client = new CliClient()
   try {
     const db = await client.db({ readOnly: true })
