@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { AlertEventSchema, buildApiServer, createEventRoutes, eventRoutes, loadApiConfig, ROUTE_MODULES, TransitionEventSchema, type EventRouteOptions, type ZodApp } from '@baton/api'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
-import { createApiToken, createLogger } from '@baton/shared'
+import { createApiToken, createLogger, revokeApiToken } from '@baton/shared'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { startBaton, stopGracefully, type BatonProcess } from '../support/processes.js'
@@ -335,6 +335,22 @@ describe('ordering and completeness', () => {
 })
 
 describe('restarts', () => {
+  test('a stream ends at its maximum lifetime with a reconnect event; a token revoked meanwhile cannot reconnect', async () => {
+    const short = await serve({ heartbeatMs: 200, maxStreamMs: 1000 })
+    extra.push(short)
+    const secret = await createApiToken(ns.db, { name: 'events-short-lived', grants: [{ role: 'viewer' }], expiresAt: null, createdBy: 'test' })
+    const s = await open(`${short.url}/events`, { token: secret.secret })
+    assert.equal(s.status, 200)
+    await revokeApiToken(ns.db, 'events-short-lived', 'test')
+    await s.ended
+    const last = s.events.at(-1)!
+    assert.equal(last.event, 'reconnect')
+    assert.match(data(last).reason, /maximum lifetime/)
+    assert.equal(data(last).lastEventId, last.id)
+    const again = await open(`${short.url}/events`, { token: secret.secret, lastEventId: last.id })
+    assert.equal(again.status, 401, 'the revoked token stops at the reconnect')
+  })
+
   test('closing the server ends every stream at once', async () => {
     const closing = await serve({})
     const s = await open(`${closing.url}/events`, { token: tokens.admin })

@@ -1904,7 +1904,7 @@ export interface paths {
         };
         /**
          * A task’s logs as they are written (Server-Sent Events), resumable with Last-Event-ID
-         * @description Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open.
+         * @description Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open; after 15 min the stream ends with `event: reconnect` (resume with Last-Event-ID, authenticating again).
          */
         get: {
             parameters: {

@@ -166,6 +166,20 @@ export class SseStream implements LiveSink {
     return this.res.writableLength <= this.limits.maxBufferBytes
   }
 
+  /** When the stream was opened (for its maximum lifetime). */
+  readonly openedAt = Date.now()
+
+  /**
+   * The stream reached its maximum lifetime: a last event says where to resume, then it ends. The
+   * client reconnects and authenticates again — a revoked or expired token stops there.
+   */
+  expire(): void {
+    if (this.closed) return
+    const id = formatPosition(this.position)
+    this.close()
+    this.res.end(`event: reconnect\nid: ${id}\ndata: ${JSON.stringify({ reason: 'the stream reached its maximum lifetime; reconnect (and authenticate) to go on', lastEventId: id })}\n\n`)
+  }
+
   /** Too slow a client: a last event says where to resume, then the connection ends. */
   private drop(): void {
     const id = formatPosition(this.position)
@@ -207,12 +221,20 @@ export class SseStreams {
   private readonly streams = new Set<SseStream>()
   private timer: NodeJS.Timeout | undefined
 
-  constructor(private readonly heartbeatMs: number) {}
+  /** `maxLifetimeMs`: a stream older than this is ended (at a heartbeat) and its client reconnects. */
+  constructor(
+    private readonly heartbeatMs: number,
+    private readonly maxLifetimeMs: number = Infinity,
+  ) {}
 
   add(stream: SseStream): void {
     this.streams.add(stream)
     this.timer ??= setInterval(() => {
-      for (const s of this.streams) s.heartbeat()
+      const now = Date.now()
+      for (const s of [...this.streams]) {
+        if (now - s.openedAt >= this.maxLifetimeMs) s.expire()
+        else s.heartbeat()
+      }
     }, this.heartbeatMs)
   }
 

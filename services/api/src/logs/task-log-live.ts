@@ -15,6 +15,9 @@ const MAX_BUFFER_BYTES = 1024 * 1024
 export class TaskLogLiveStream {
   private messages: ConsumerMessages | undefined
   private closed = false
+  private lastSeq = 0
+  /** When the stream was opened (for its maximum lifetime). */
+  readonly openedAt = Date.now()
 
   constructor(
     private readonly res: ServerResponse,
@@ -24,6 +27,7 @@ export class TaskLogLiveStream {
   /** Streams until the client goes away or `close()` is called. */
   async run(js: JetStreamClient, stream: string, filter: string, after: number, headers: Record<string, string | number | string[]>): Promise<void> {
     this.res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
+    this.lastSeq = after
     this.res.write(`retry: 2000\nid: ${after}\n\n`)
     this.res.on('close', () => void this.close())
     try {
@@ -37,6 +41,7 @@ export class TaskLogLiveStream {
           ? `id: ${m.seq}\nevent: log\ndata: ${JSON.stringify({ seq: m.seq, attempt: batch.attempt, records: batch.records })}\n\n`
           : `id: ${m.seq}\n: a malformed batch was skipped\n\n`
         this.res.write(frame)
+        this.lastSeq = m.seq
         if (this.res.writableLength > MAX_BUFFER_BYTES) {
           this.res.end(`event: reconnect\nid: ${m.seq}\ndata: ${JSON.stringify({ lastEventId: String(m.seq), reason: 'the client did not keep up' })}\n\n`)
           break
@@ -52,6 +57,16 @@ export class TaskLogLiveStream {
   /** A comment line that keeps idle connections (and proxies) open. */
   heartbeat(): void {
     if (!this.closed) this.res.write(': heartbeat\n\n')
+  }
+
+  /**
+   * The stream reached its maximum lifetime: a last event says where to resume, then it ends; the
+   * client reconnects and authenticates again (a revoked or expired token stops there).
+   */
+  expire(): void {
+    if (this.closed || this.res.writableEnded) return
+    this.res.write(`event: reconnect\nid: ${this.lastSeq}\ndata: ${JSON.stringify({ lastEventId: String(this.lastSeq), reason: 'the stream reached its maximum lifetime; reconnect (and authenticate) to go on' })}\n\n`)
+    void this.close()
   }
 
   /** Ends the stream and deletes its consumer. */

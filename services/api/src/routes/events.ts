@@ -21,6 +21,11 @@ export interface EventRouteOptions extends Partial<HistoryTailOptions> {
   readonly retryMs?: number
   /** History rows per catch-up read of a resuming client: 500. */
   readonly catchUpPage?: number
+  /**
+   * Longest a stream stays open: 15 min. Then it ends with `event: reconnect` and the client
+   * resumes with Last-Event-ID, authenticating again: a revoked or expired credential stops there.
+   */
+  readonly maxStreamMs?: number
 }
 
 const ALL_TYPES = Object.values(LiveEventType)
@@ -31,11 +36,11 @@ const ALL_TYPES = Object.values(LiveEventType)
  * with the first client, and closing the server ends every stream, then the tail.
  */
 export function createEventRoutes(options: EventRouteOptions = {}): RouteModule {
-  const { heartbeatMs = 15_000, maxBufferBytes = 1024 * 1024, retryMs = 2000, catchUpPage = 500, ...tailOptions } = options
+  const { heartbeatMs = 15_000, maxBufferBytes = 1024 * 1024, retryMs = 2000, catchUpPage = 500, maxStreamMs = 15 * 60_000, ...tailOptions } = options
   return (app: ZodApp, deps: RouteDeps) => {
     const { db, log } = deps
     const tail = createHistoryTail({ db, databaseUrl: deps.config.baton.databaseUrl, namespace: deps.config.baton.namespace, log }, tailOptions)
-    const streams = new SseStreams(heartbeatMs)
+    const streams = new SseStreams(heartbeatMs, maxStreamMs)
     // Streams never finish on their own: end them before the server waits for requests in flight.
     app.addHook('preClose', (done) => {
       streams.endAll()

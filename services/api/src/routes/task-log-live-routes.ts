@@ -6,6 +6,8 @@ import type { RouteDeps, ZodApp } from './route-deps.js'
 
 /** How often an idle live log stream gets a comment line (proxies close silent connections). */
 const HEARTBEAT_MS = 15_000
+/** Longest a stream stays open before its client must reconnect (and authenticate again). */
+const MAX_STREAM_MS = 15 * 60_000
 
 /**
  * `GET /runs/{id}/tasks/{taskId}/logs/live`: a task's logs as they are written, as Server-Sent
@@ -29,7 +31,7 @@ export function taskLogLiveRoutes(app: ZodApp, deps: RouteDeps): void {
     schema: {
       tags: ['runs'],
       summary: 'A task’s logs as they are written (Server-Sent Events), resumable with Last-Event-ID',
-      description: 'Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open.',
+      description: 'Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open; after 15 min the stream ends with `event: reconnect` (resume with Last-Event-ID, authenticating again).',
       security: bearer,
       params: z.strictObject({ id: Uuid, taskId: TaskId }),
       querystring: z.strictObject({
@@ -50,7 +52,13 @@ export function taskLogLiveRoutes(app: ZodApp, deps: RouteDeps): void {
       reply.hijack()
       const stream = new TaskLogLiveStream(reply.raw, deps.log)
       streams.add(stream)
-      heartbeat ??= setInterval(() => streams.forEach((s) => s.heartbeat()), HEARTBEAT_MS).unref()
+      heartbeat ??= setInterval(() => {
+        const now = Date.now()
+        for (const s of [...streams]) {
+          if (now - s.openedAt >= MAX_STREAM_MS) s.expire()
+          else s.heartbeat()
+        }
+      }, HEARTBEAT_MS).unref()
       try {
         await stream.run(deps.js, deps.subjects.logsStream, deps.subjects.logFilter(id, taskId, request.query.attempt), after, reply.getHeaders() as Record<string, string | number | string[]>)
       } finally {
