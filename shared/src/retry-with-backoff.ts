@@ -163,3 +163,22 @@ function sleep(ms: number, what: string, signal: AbortSignal | undefined): Promi
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`
 }
+
+/**
+ * A service's start-up retry budget (coordinator, API): validates `startupTimeoutMs` (a
+ * ValidationError with `code` otherwise) and returns a function giving each start-up step the
+ * options its `retryWithBackoff` needs — the logger, the stop signal, and what is left of the one
+ * deadline all steps share.
+ */
+export function startupRetryBudget(options: { logger: RetryOptions<unknown>['logger']; signal?: AbortSignal; startupTimeoutMs?: number; code: string }): () => Pick<RetryOptions<unknown>, 'logger' | 'signal' | 'timeoutMs'> {
+  const timeout = options.startupTimeoutMs
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+    throw new ValidationError([{ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' }], { code: options.code })
+  }
+  const deadline = timeout === undefined || timeout === Infinity ? undefined : Date.now() + timeout
+  return () => ({
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
+  })
+}

@@ -18,8 +18,8 @@ import {
   migrateToLatest,
   natsConnectionOptions,
   retryWithBackoff,
+  startupRetryBudget,
   subjectsFor,
-  ValidationError,
   withoutPassword,
   type Db,
   type Logger,
@@ -193,16 +193,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const config = options.config ?? loadApiConfig()
   const baton = config.baton
   const log = (options.logger ?? createLogger({ level: baton.logLevel })).child({ component: 'api', namespace: baton.namespace })
-  const timeout = options.startupTimeoutMs
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-    throw new ValidationError([{ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' }], { code: 'API_OPTIONS_INVALID' })
-  }
-  const deadline = timeout === undefined || timeout === Infinity ? undefined : Date.now() + timeout
-  const startup = () => ({
-    logger: log,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
-  })
+  const startup = startupRetryBudget({ logger: log, ...(options.signal ? { signal: options.signal } : {}), ...(options.startupTimeoutMs !== undefined ? { startupTimeoutMs: options.startupTimeoutMs } : {}), code: 'API_OPTIONS_INVALID' })
   await retryWithBackoff(
     async () => {
       await ensureDatabase(baton.databaseUrl)

@@ -11,8 +11,8 @@ import {
   migrateToLatest,
   natsConnectionOptions,
   retryWithBackoff,
+  startupRetryBudget,
   subjectsFor,
-  ValidationError,
   withoutPassword,
   type BatonConfig,
   type Db,
@@ -88,16 +88,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const subjects = subjectsFor(config.namespace)
   // Postgres and NATS may be down or not up yet: start-up retries until they answer (the signal
   // aborts, or startupTimeoutMs bounds it), and only then reports `coordinator started`.
-  const timeout = options.startupTimeoutMs
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-    throw new ValidationError([{ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' }], { code: 'COORDINATOR_OPTIONS_INVALID' })
-  }
-  const startupDeadline = timeout === undefined || timeout === Infinity ? undefined : Date.now() + timeout
-  const startup = () => ({
-    logger: log,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(startupDeadline === undefined ? {} : { timeoutMs: Math.max(0, startupDeadline - Date.now()) }),
-  })
+  const startup = startupRetryBudget({ logger: log, ...(options.signal ? { signal: options.signal } : {}), ...(options.startupTimeoutMs !== undefined ? { startupTimeoutMs: options.startupTimeoutMs } : {}), code: 'COORDINATOR_OPTIONS_INVALID' })
   await retryWithBackoff(
     async () => {
       await ensureDatabase(config.databaseUrl)

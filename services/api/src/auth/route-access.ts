@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { NotFoundError, workflowOfBackfill, workflowOfRun, workflowOwners, type Db } from '@baton/shared'
 import { PermissionDeniedError } from './errors.js'
 import { authorize, describeGrant, readableWorkflows, ROLE_PERMISSIONS } from './permissions.js'
@@ -67,4 +68,14 @@ export async function readableNames(db: Db, principal: Principal, permission: Pe
   const quick = readableWorkflows(principal, [], permission)
   if (quick === 'all') return 'all'
   return readableWorkflows(principal, await workflowOwners(db), permission)
+}
+
+/**
+ * For routes whose workflow is named in the body (trigger, backfill, deploy, a landing's waiting
+ * workflows): checks `permission` on it, and records the role that allowed it and the resource,
+ * as the audit log shows them. A PermissionDeniedError naming the permission otherwise.
+ */
+export function authorizeWorkflow(request: FastifyRequest, permission: Permission, scope: ResourceScope & { readonly workflow: string }, resource = `workflow:${scope.workflow}`): void {
+  const access = request.access!
+  request.access = { ...access, role: requirePermission(access.principal, permission, 'workflow', scope), resource }
 }

@@ -13,7 +13,7 @@ import {
   type BackfillRequested,
 } from '@baton/shared'
 import { actionEventId, waitUntil } from '../actions/event-outcome.js'
-import { requirePermission } from '../auth/route-access.js'
+import { authorizeWorkflow } from '../auth/route-access.js'
 import { ConflictError, ErrorResponseSchema } from '../errors.js'
 import { bearer, errorResponses, Partition, Uuid, WorkflowName } from '../schemas/common.js'
 import { IdempotencyHeaders, WaitQuery } from './run-actions.js'
@@ -69,9 +69,9 @@ export function backfillActionRoutes(app: ZodApp, deps: RouteDeps): void {
       const { workflow } = request.body
       const owner = (await workflowOwners(db, [workflow]))[0]
       if (!owner) throw new NotFoundError('workflow', workflow)
-      request.access = { ...request.access!, role: requirePermission(request.access!.principal, 'backfill', 'workflow', { workflow, owner: owner.owner }), resource: `workflow:${workflow}` }
+      authorizeWorkflow(request, 'backfill', { workflow, owner: owner.owner })
       // A backfill's id is its request id, a UUID: from the idempotency key when given.
-      const id = idempotentUuid(actionEventId(request.access.principal.id, 'backfill', workflow, request.headers['idempotency-key']))
+      const id = idempotentUuid(actionEventId(request.access!.principal.id, 'backfill', workflow, request.headers['idempotency-key']))
       return start(request, reply, { id, ...request.body })
     },
   })

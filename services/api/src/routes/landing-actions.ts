@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { BatonError, currentVersions, loadVersion, newId, parsePartition, publishJson, sourceUsers, ValidationError, workflowOwners, type SourceLanded } from '@baton/shared'
 import { waitUntil } from '../actions/event-outcome.js'
-import { requirePermission } from '../auth/route-access.js'
+import { authorizeWorkflow } from '../auth/route-access.js'
 import { ErrorResponseSchema } from '../errors.js'
 import { bearer, errorResponses, Label, Partition } from '../schemas/common.js'
 import { WaitQuery } from './run-actions.js'
@@ -46,10 +46,7 @@ export function landingActionRoutes(app: ZodApp, deps: RouteDeps): void {
       const users = await sourceUsers(db, source)
       if (users.length === 0) throw new BatonError('NOT_FOUND', `unknown source '${source}': no deployed workflow waits for or produces it`)
       const waiting = users.filter((u) => u.role === 'waits').map((u) => u.workflow)
-      const principal = request.access!.principal
-      let role = request.access!.role
-      for (const w of await workflowOwners(db, waiting.length > 0 ? waiting : users.map((u) => u.workflow))) role = requirePermission(principal, 'trigger', 'workflow', { workflow: w.name, owner: w.owner })
-      request.access = { ...request.access!, role, resource: `source:${source}` }
+      for (const w of await workflowOwners(db, waiting.length > 0 ? waiting : users.map((u) => u.workflow))) authorizeWorkflow(request, 'trigger', { workflow: w.name, owner: w.owner }, `source:${source}`)
       // The partition must fit at least one waiting workflow (the coordinator would dead-letter it).
       const problems: string[] = []
       let fits = waiting.length === 0

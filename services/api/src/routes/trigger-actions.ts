@@ -16,7 +16,7 @@ import {
   type ValidationIssue,
 } from '@baton/shared'
 import { actionEventId, waitForRunEvent, waitUntil } from '../actions/event-outcome.js'
-import { requirePermission } from '../auth/route-access.js'
+import { authorizeWorkflow, requirePermission } from '../auth/route-access.js'
 import { ErrorResponseSchema } from '../errors.js'
 import { bearer, errorResponses, Label, Partition, RunStatusSchema, TimeQuery, WorkflowName } from '../schemas/common.js'
 import { IdempotencyHeaders, WaitQuery } from './run-actions.js'
@@ -76,7 +76,7 @@ export function triggerActionRoutes(app: ZodApp, deps: RouteDeps): void {
       const owner = (await workflowOwners(db, [workflow]))[0]
       // Scope first (404 for an unknown name, 403 outside the caller's grants), then the rest.
       const wf = await activeVersion(db, workflow)
-      request.access = { ...request.access!, role: requirePermission(request.access!.principal, 'trigger', 'workflow', { workflow, owner: owner?.owner ?? null }), resource: `workflow:${workflow}` }
+      authorizeWorkflow(request, 'trigger', { workflow, owner: owner?.owner ?? null })
       const issues: ValidationIssue[] = []
       const resolved = resolveRunParams(wf, params)
       if (!resolved.ok) issues.push(...resolved.issues.map((i) => ({ path: `body.params${i.path ? `.${i.path}` : ''}`, reason: i.reason })))

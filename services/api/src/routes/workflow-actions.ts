@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { archiveWorkflow, compileWorkflow, deployWorkflow, loadVersion, NotFoundError, publishJson, ValidationError, workflowOwners, workflowStates, type WorkflowPauseRequested } from '@baton/shared'
 import { actionEventId, waitUntil } from '../actions/event-outcome.js'
-import { requirePermission } from '../auth/route-access.js'
+import { authorizeWorkflow } from '../auth/route-access.js'
 import { ConflictError, ErrorResponseSchema } from '../errors.js'
 import { bearer, errorResponses, WorkflowName } from '../schemas/common.js'
 import { IdempotencyHeaders, WaitQuery } from './run-actions.js'
@@ -129,11 +129,9 @@ export function workflowActionRoutes(app: ZodApp, deps: RouteDeps): void {
       }
       // Both the workflow as deployed now and as it would be: a grant scoped by owner cannot take
       // another team's workflow over, nor give its own away.
-      const principal = request.access!.principal
       const current = (await workflowOwners(db, [name]))[0]
-      if (current) requirePermission(principal, 'deploy', 'workflow', { workflow: name, owner: current.owner })
-      const role = requirePermission(principal, 'deploy', 'workflow', { workflow: name, owner: wf.definition.owner ?? null })
-      request.access = { ...request.access!, role, resource: `workflow:${name}` }
+      if (current) authorizeWorkflow(request, 'deploy', { workflow: name, owner: current.owner })
+      authorizeWorkflow(request, 'deploy', { workflow: name, owner: wf.definition.owner ?? null })
       const r = await deployWorkflow(db, wf)
       return { workflow: name, hash: r.hash, changed: r.changed, restored: r.restored, archived: false }
     },
