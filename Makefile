@@ -48,6 +48,7 @@ services: node-deps
 
 build: node-deps
 	npx tsc -b tsconfig.build.json
+	npm run --silent build -w @baton/ui -- --logLevel warn
 	node scripts/build-cli.mjs
 
 pack: build
@@ -62,10 +63,13 @@ demo: setup build
 
 typecheck: node-deps
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p services/ui && npx tsc -p services/ui/tsconfig.test.json
 
 test: setup build
 	@bash scripts/ensure-services.sh nats-binary
+	@bash scripts/ensure-chromium.sh
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p services/ui && npx tsc -p services/ui/tsconfig.test.json
 	npx eslint --max-warnings 0 .
 	@if [ -z "$(strip $(ALL_TESTS))" ]; then echo "no test files found" >&2; exit 1; fi
 	$(NODE_TSX) $(TEST_FLAGS) $(ALL_TESTS)
@@ -75,6 +79,7 @@ test-unit: node-deps
 	$(NODE_TSX) $(TEST_FLAGS) $(UNIT_TESTS)
 
 bench: setup build
+	@bash scripts/ensure-chromium.sh
 	@test -f $(BENCH) || { echo "$(BENCH) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(BENCH)
 

@@ -9,10 +9,13 @@ import { importX } from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
 
 /** What ESLint parses: TypeScript and JavaScript, ES modules and CommonJS. */
-const SOURCE_FILES = '**/*.{ts,mts,cts,js,mjs,cjs}'
+const SOURCE_FILES = '**/*.{ts,tsx,mts,cts,js,mjs,cjs}'
 
-/** The workspace packages, by name. Each has one public entry, its `src/index.ts`. */
-const PACKAGES = ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/sdk', '@baton/api', '@baton/cli']
+/**
+ * The workspace packages, by name. Each has one public entry, its `src/index.ts` (the web UI,
+ * @baton/ui, is an app with no entry to import: nothing may import it).
+ */
+const PACKAGES = ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/sdk', '@baton/api', '@baton/cli', '@baton/ui']
 
 /**
  * The allowed graph: which packages the files under `files` may import by name. For a file that
@@ -21,11 +24,16 @@ const PACKAGES = ['@baton/shared', '@baton/coordinator', '@baton/worker', '@bato
  */
 const GRAPH = [
   // Anything not named below (root config files, bin scripts): any package, but by its name.
-  { files: [SOURCE_FILES], allowed: PACKAGES },
+  { files: [SOURCE_FILES], allowed: PACKAGES.filter((p) => p !== '@baton/ui') },
   // shared is the bottom of the graph: everything imports it, it imports no package.
   { files: ['shared/src/**'], allowed: [] },
   // Services never import services: they meet only through shared contracts (NATS, Postgres).
   { files: ['services/coordinator/src/**', 'services/worker/src/**', 'services/api/src/**'], allowed: ['@baton/shared'] },
+  // The web UI runs in a browser and talks to the API over HTTP: from shared it takes only the
+  // API's generated types (type-only imports, erased from the bundle).
+  // Its folders (api/, ui/) share names with packages, so the by-name relative check is off
+  // there; import-x/no-relative-packages still catches any relative import into another package.
+  { files: ['services/ui/src/**'], allowed: ['@baton/shared'], relativeByName: false },
   // The SDK is the facade a user's project imports: DSL, errors and wire types from shared, the
   // worker runtime from worker. Never the coordinator or the CLI.
   { files: ['services/sdk/src/**'], allowed: ['@baton/shared', '@baton/worker'] },
@@ -38,7 +46,7 @@ const GRAPH = [
     allowed: ['@baton/shared', '@baton/coordinator', '@baton/worker', '@baton/api'],
   },
   // Tests, examples and scripts stand where a user stands: any package, by its name.
-  { files: ['test/**', 'examples/**', 'scripts/**'], allowed: PACKAGES },
+  { files: ['test/**', 'examples/**', 'scripts/**'], allowed: PACKAGES.filter((p) => p !== '@baton/ui') },
 ]
 
 // No deep imports, told by the specifier. Every file is in GRAPH, so both patterns apply everywhere.
@@ -61,7 +69,7 @@ const DEEP_MESSAGE = 'Import another package by its name only (`@baton/shared`):
  * and `import('…')` types, which `no-restricted-imports` does not see — the CLI loads its
  * actions with `import()`, so that is where a stray service import would hide.
  */
-function graphRules(allowed) {
+function graphRules(allowed, relativeByName = true) {
   const forbidden = PACKAGES.filter((name) => !allowed.includes(name))
   const notAllowed = `Not allowed here: ${forbidden.join(', ')}; allowed: ${allowed.join(', ') || 'no @baton package'} (docs/architecture.md, "Package boundaries").`
   /** An esquery selector for `import('…')` expressions and types whose specifier matches `regex`. */
@@ -79,13 +87,13 @@ function graphRules(allowed) {
         paths: forbidden.map((name) => ({ name, message: notAllowed })),
         patterns: [
           { regex: DEEP_PACKAGE_IMPORT, message: DEEP_MESSAGE },
-          { regex: RELATIVE_INTO_PACKAGE, message: DEEP_MESSAGE },
+          ...(relativeByName ? [{ regex: RELATIVE_INTO_PACKAGE, message: DEEP_MESSAGE }] : []),
         ],
       },
     ],
     'no-restricted-syntax': [
       'error',
-      ...importCalls(`${DEEP_PACKAGE_IMPORT}|${RELATIVE_INTO_PACKAGE}`, DEEP_MESSAGE),
+      ...importCalls(relativeByName ? `${DEEP_PACKAGE_IMPORT}|${RELATIVE_INTO_PACKAGE}` : DEEP_PACKAGE_IMPORT, DEEP_MESSAGE),
       ...(forbidden.length > 0 ? importCalls(`^(${forbidden.join('|')})$`, notAllowed) : []),
     ],
   }
@@ -109,13 +117,14 @@ export default defineConfig(
     settings: {
       // The files import-x reads to follow imports (no-cycle). Its default is JavaScript only,
       // which would make no-cycle pass vacuously on a TypeScript code base.
-      'import-x/extensions': ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
+      'import-x/extensions': ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs'],
       'import-x/resolver-next': [
         // `.js` specifiers resolve to the `.ts` files beside them, and `@baton/*` to their
         // sources through the `baton-source` export condition (as tsconfig.json and the tests
         // do), so the path-based rules see the code as it is, not a stale or missing dist/.
         createTypeScriptImportResolver({
-          project: fileURLToPath(new URL('./tsconfig.json', import.meta.url)),
+          noWarnOnMultipleProjects: true,
+          project: [fileURLToPath(new URL('./tsconfig.json', import.meta.url)), fileURLToPath(new URL('./services/ui/tsconfig.json', import.meta.url))],
           conditionNames: ['baton-source', ...defaultConditionNames],
         }),
       ],
@@ -136,7 +145,7 @@ export default defineConfig(
       'import-x/no-unresolved': ['error', { ignore: [String.raw`^(?!@baton/[^/]+$)`] }],
     },
   },
-  ...GRAPH.map(({ files, allowed }) => ({ files, rules: graphRules(allowed) })),
+  ...GRAPH.map(({ files, allowed, relativeByName }) => ({ files, rules: graphRules(allowed, relativeByName) })),
   {
     // No import cycles in product code: in a cycle, module evaluation order decides whether a
     // binding is initialised yet (TDZ errors at start-up), and the modules are one concept
@@ -144,7 +153,7 @@ export default defineConfig(
     // of other packages are followed to their sources, so a cycle through packages is found
     // too. The fixture directory holds product-like files the package-graph test closes into
     // a cycle; on disk they are acyclic.
-    files: ['shared/src/**/*.ts', 'services/*/src/**/*.ts', 'test/integration/fixtures/package-graph/**/*.ts'],
+    files: ['shared/src/**/*.ts', 'services/*/src/**/*.{ts,tsx}', 'test/integration/fixtures/package-graph/**/*.ts'],
     rules: { 'import-x/no-cycle': 'error' },
   },
 )

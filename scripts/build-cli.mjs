@@ -16,7 +16,7 @@
 //   node scripts/build-cli.mjs            build
 //   node scripts/build-cli.mjs --analyze  build and print the size of each output
 import { build } from 'esbuild'
-import { cpSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -83,6 +83,9 @@ const actions = await build({
 // they are copied beside it, where actions/services.ts points the API at them.
 const swaggerUi = dirname(createRequire(`${root}services/api/package.json`).resolve('@fastify/swagger-ui/package.json'))
 cpSync(`${swaggerUi}/static`, `${outdir}/actions/swagger-ui`, { recursive: true })
+// ...and the web UI (built first by `make build` into services/ui/dist), served at `/`.
+if (existsSync(`${root}services/ui/dist/index.html`)) cpSync(`${root}services/ui/dist`, `${outdir}/actions/ui`, { recursive: true })
+else process.stderr.write('build-cli: services/ui/dist is not built: `baton api` will serve no web UI (run `make build`)\n')
 rmSync(finalDir, { recursive: true, force: true })
 renameSync(outdir, finalDir)
 if (process.argv.includes('--analyze')) {

@@ -1,8 +1,9 @@
 /**
- * Generates the CLI's types of the HTTP API, `services/cli/src/api-types.ts`, from the OpenAPI
+ * Generates the types of the HTTP API, `shared/src/api-types.ts`, from the OpenAPI
  * document the API serves at `/openapi.json` (itself generated from the routes' zod schemas), with
- * openapi-typescript. The CLI's API client (services/cli/src/api-client.ts, openapi-fetch) is
- * typed by it, so a route or schema change that the CLI does not follow fails `tsc`.
+ * openapi-typescript. The CLI's API client (services/cli/src/api-client.ts) and the web UI's
+ * (services/ui/src/api/client.ts), both openapi-fetch, are typed by it (exported by @baton/shared
+ * as ApiPaths and ApiComponents), so a route or schema change a client does not follow fails `tsc`.
  *
  *   node --conditions=baton-source --import tsx scripts/generate-api-types.ts           write the file
  *   node --conditions=baton-source --import tsx scripts/generate-api-types.ts --check   exit 1 if it differs
@@ -21,7 +22,7 @@ import { createDb, createLogger, loadConfig, subjectsFor, type NatsConnection } 
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** The generated file, relative to the repository root. */
-const OUT_FILE = join('services', 'cli', 'src', 'api-types.ts')
+const OUT_FILE = join('shared', 'src', 'api-types.ts')
 const USAGE = 'usage: node --conditions=baton-source --import tsx scripts/generate-api-types.ts [--check]'
 
 const HEADER = `/**

@@ -62,6 +62,7 @@ export {
 } from './catalog/definition-store.js'
 export { resolveRunParams, validateParams, withPartitionParam, type ParamsResolution } from './catalog/run-params.js'
 export { getRunDetails, listRuns, runIdByKey, type RunDetails, type RunSummary, type RunFilter, type TaskDetails, type AttemptDetails, type CheckResult } from './catalog/run-details.js'
+export { getRunGrid, type RunGrid, type RunGridColumn, type RunGridCell, type RunGridFilter } from './catalog/run-grid.js'
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
 export { getBackfillStatus, listBackfills, type BackfillStatus, type BackfillFilter } from './catalog/backfill-status.js'
 export * from './schedule/cron-schedule.js'
@@ -88,3 +89,6 @@ export {
   type NewApiToken,
 } from './catalog/api-tokens.js'
 export { appendAudit, listAudit, redactSecrets, AuditResult, REDACTED, type AuditEntry, type AuditRecord, type AuditFilter } from './catalog/audit-log.js'
+// The HTTP API's types, generated from its OpenAPI document (scripts/generate-api-types.ts): the
+// CLI's and the web UI's clients are typed by them. Types only: nothing of them is in the bundle.
+export type { paths as ApiPaths, components as ApiComponents } from './api-types.js'

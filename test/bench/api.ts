@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
 }
 
 /** `baton api` on a free port; resolves with its URL once it listens. */
-async function spawnApi(env: BenchEnv): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnApi(env: BenchEnv): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort()
   const child = spawn(process.execPath, [BATON_BIN, 'api'], {
     env: { ...process.env, ...env.env, BATON_API_PORT: String(port), BATON_LOG_LEVEL: 'warn' },

@@ -35,6 +35,8 @@ export interface ApiConfig {
   readonly traceUrl?: string
   /** Single sign-on (`BATON_OIDC_*`, docs/access-control.md); absent: API tokens only. */
   readonly oidc?: OidcConfig
+  /** `BATON_UI_DIR`: a built web UI to serve instead of the installed one (docs/ui.md). */
+  readonly uiDir?: string
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
@@ -52,6 +54,7 @@ const ApiEnvSchema = z.object({
   ),
   BATON_API_TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), int(0, 10).default(0)),
   BATON_API_AUTH_FAILURES_PER_MINUTE: z.preprocess((v) => (v === '' ? undefined : v), int(1, 100_000).default(20)),
+  BATON_UI_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
 })
 
 /**
@@ -76,6 +79,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     bodyLimitBytes: API_BODY_LIMIT_BYTES,
     ...(baton.traceUrl ? { traceUrl: baton.traceUrl } : {}),
     ...(oidc ? { oidc } : {}),
+    ...(c.BATON_UI_DIR ? { uiDir: c.BATON_UI_DIR } : {}),
     ...overrides,
   })
 }

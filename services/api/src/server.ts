@@ -31,6 +31,7 @@ import { authPlugin } from './auth/plugin.js'
 import { loadApiConfig, type ApiConfig } from './config.js'
 import { apiErrorHandler, notFoundHandler } from './errors.js'
 import { registerRoutes, ROUTE_MODULES, type RouteModule, type ZodApp } from './routes/index.js'
+import { installedUiDir, serveUi } from './ui/serve-ui.js'
 
 /** Version of the API contract in the OpenAPI document. */
 export const API_VERSION = '0.1.0'
@@ -51,6 +52,11 @@ export interface ApiServerDeps {
   readonly docsAssetsDir?: string
   /** Route modules to serve (default: every module of routes/index.ts). */
   readonly routes?: readonly RouteModule[]
+  /**
+   * The built web UI (`index.html` and `assets/`), served at `/` and `/ui/…`: BATON_UI_DIR
+   * when set, else this (a bundle passes the copy it ships), else the installed @baton/ui's `dist/`.
+   */
+  readonly uiDir?: string
 }
 
 /**
@@ -143,6 +149,7 @@ export function buildApiServer(deps: ApiServerDeps): ZodApp {
     const routes = scope.withTypeProvider<ZodTypeProvider>()
     routes.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger())
     await registerRoutes(routes, { db: deps.db, nc: deps.nc, js: jetstreamClient(deps.nc), subjects: deps.subjects, config, log }, deps.routes ?? ROUTE_MODULES)
+    await serveUi(routes, { uiDir: config.uiDir ?? deps.uiDir ?? installedUiDir(), log, ...(config.oidc?.ui ? { oidcIssuer: config.oidc.issuer } : {}) })
   })
   return app
 }
@@ -173,6 +180,8 @@ export interface StartApiOptions {
   readonly signal?: AbortSignal
   /** See `ApiServerDeps.docsAssetsDir`. */
   readonly docsAssetsDir?: string
+  /** See `ApiServerDeps.uiDir`. */
+  readonly uiDir?: string
 }
 
 /** A listening API. */
@@ -212,7 +221,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   let app: ZodApp | undefined
   try {
     await retryWithBackoff(() => ensureStreams(nc, subjects), { ...startup(), what: `JetStream at ${natsAt}` })
-    app = buildApiServer({ db, nc, subjects, config, logger: log, ...(options.docsAssetsDir ? { docsAssetsDir: options.docsAssetsDir } : {}) })
+    app = buildApiServer({ db, nc, subjects, config, logger: log, ...(options.docsAssetsDir ? { docsAssetsDir: options.docsAssetsDir } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) })
     await app.listen({ port: config.port, host: config.host })
   } catch (e) {
     await app?.close().catch(() => {})

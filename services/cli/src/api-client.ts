@@ -1,7 +1,7 @@
 import createClient, { type Client } from 'openapi-fetch'
 import { UnavailableError, withoutPassword } from '@baton/shared'
 import { ApiError } from './api-error.js'
-import type { components, paths } from './api-types.js'
+import type { ApiComponents as components, ApiPaths as paths } from '@baton/shared'
 import { describeError } from './failure-report.js'
 
 /** The schemas of the API's answers and requests, by their OpenAPI names (`RunDetails`, …). */
@@ -37,7 +37,7 @@ export const API_REQUEST_TIMEOUT_MS = 45_000
 type Answer<D> = { data?: D; error?: unknown; response: Response }
 
 /**
- * A typed client of Baton's HTTP API (paths and bodies from services/cli/src/api-types.ts,
+ * A typed client of Baton's HTTP API (paths and bodies from shared/src/api-types.ts,
  * generated from the API's OpenAPI document), with the CLI's error handling: an error answer is
  * an ApiError, a server that cannot be reached an UnavailableError naming the URL (exit 3).
  */

@@ -8,7 +8,8 @@ import type { RunTraceLink } from './run-trace-link.js'
  * object) are left out, so `--json` prints the same document in both modes.
  */
 export function runFromApi(data: ApiSchemas['RunDetails']): { run: RunDetails; trace: RunTraceLink } {
-  const { trace, tasks, ...rest } = data
+  // `allowed` (what the caller may do) serves the web UI's buttons; the CLI shows the run as it is.
+  const { trace, tasks, allowed: _allowed, ...rest } = data
   const run: RunDetails = { ...rest, tasks: tasks.map(({ inputs: _inputs, ...t }) => t) }
   return { run, trace: { traceId: trace.traceId, ...(trace.traceUrl ? { traceUrl: trace.traceUrl } : {}) } }
 }

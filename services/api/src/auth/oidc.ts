@@ -24,6 +24,12 @@ export interface OidcConfig {
   roleMap: Record<string, Grant | Grant[]>
   /** Claim naming the user in the audit log (default `email`; `sub` when absent). */
   nameClaim: string
+  /**
+   * The web UI's sign-in (authorization code with PKCE, a public client): its client id at the
+   * identity provider, the scopes it asks for, and which token it sends to the API. Absent: the UI
+   * offers only pasting a token.
+   */
+  ui?: { clientId: string; scopes: string; token: 'id_token' | 'access_token' }
 }
 
 /** Signing algorithms accepted: asymmetric only (never `none`, never an HMAC secret). */
@@ -38,6 +44,9 @@ const ENV = {
   rolesClaim: 'BATON_OIDC_ROLES_CLAIM',
   nameClaim: 'BATON_OIDC_NAME_CLAIM',
   roleMap: 'BATON_OIDC_ROLE_MAP',
+  uiClientId: 'BATON_OIDC_UI_CLIENT_ID',
+  uiScopes: 'BATON_OIDC_UI_SCOPES',
+  uiToken: 'BATON_OIDC_UI_TOKEN',
 } as const
 
 function httpUrl(value: string): boolean {
@@ -120,8 +129,21 @@ export function oidcConfigFromEnv(env: NodeJS.ProcessEnv): OidcConfig | undefine
   if (roleMapText === undefined) {
     issues.push({ path: ENV.roleMap, reason: `required with BATON_OIDC_ISSUER: a JSON object from ${rolesClaim} claim values to grants, e.g. {"baton-admins": "admin", "finance-ops": "operator:workflows=finance_*"}` })
   }
+  const ui = uiSignIn(get, issues)
   if (issues.length > 0) throw new ValidationError(issues)
-  return Object.freeze({ issuer, audience: audience!, jwksUrl, rolesClaim, roleMap: Object.freeze(roleMap), nameClaim })
+  return Object.freeze({ issuer, audience: audience!, jwksUrl, rolesClaim, roleMap: Object.freeze(roleMap), nameClaim, ...(ui ? { ui } : {}) })
+}
+
+/** The web UI's sign-in settings (BATON_OIDC_UI_*), or undefined without a UI client id. */
+function uiSignIn(get: (name: string) => string | undefined, issues: ValidationIssue[]): OidcConfig['ui'] {
+  const clientId = get(ENV.uiClientId)
+  const scopes = get(ENV.uiScopes) ?? 'openid email profile'
+  const token = get(ENV.uiToken) ?? 'id_token'
+  if (clientId === undefined) return undefined
+  if (!/^[\x21-\x7e]+$/.test(clientId)) issues.push({ path: ENV.uiClientId, reason: 'must be a client id without spaces' })
+  if (!scopes.split(/\s+/).includes('openid')) issues.push({ path: ENV.uiScopes, reason: `'${scopes}' must include openid (space separated)` })
+  if (token !== 'id_token' && token !== 'access_token') issues.push({ path: ENV.uiToken, reason: `'${token}' is not id_token or access_token (which token the UI sends to the API)` })
+  return Object.freeze({ clientId, scopes, token: token as 'id_token' | 'access_token' })
 }
 
 /** The value at a claim name, or at a dotted path when no claim has that whole name (`https://x.io/groups` is one claim). */

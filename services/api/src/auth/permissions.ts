@@ -170,3 +170,11 @@ export function parseGrant(text: string): Grant {
     throw e
   }
 }
+
+/**
+ * Every permission `principal` holds on the resource: what the web UI shows buttons for (the API
+ * still checks each action itself). For an unscoped resource (`{}`), only unscoped grants count.
+ */
+export function allowedPermissions(principal: Principal, scope: ResourceScope): Permission[] {
+  return ALL_PERMISSIONS.filter((p) => authorize(principal, p, scope).ok)
+}

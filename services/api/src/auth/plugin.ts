@@ -40,7 +40,8 @@ export interface AuthPluginOptions {
 }
 
 /** URL prefixes served without a credential besides routes marked `public` (the reference page's assets). */
-const PUBLIC_PREFIXES = ['/docs']
+// The API's reference page and the web UI's static assets (its pages are public routes too).
+const PUBLIC_PREFIXES = ['/docs', '/assets']
 
 function isPublic(request: FastifyRequest): boolean {
   // Unknown routes answer 404 to anyone; CORS preflights carry no credential by design.

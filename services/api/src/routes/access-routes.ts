@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { AuditResult, createApiToken, getApiToken, listApiTokens, listAudit, NotFoundError, parseDuration, revokeApiToken, ValidationError, type ApiTokenRecord, type AuditRecord } from '@baton/shared'
-import { bearer, errorResponses, Instant, Json, Label, limitQuery, TimeQuery } from '../schemas/common.js'
+import { bearer, errorResponses, GrantSchema, Instant, Json, Label, limitQuery, TimeQuery } from '../schemas/common.js'
 import type { RouteDeps, ZodApp } from './route-deps.js'
 
 /**
@@ -12,8 +12,6 @@ import type { RouteDeps, ZodApp } from './route-deps.js'
  */
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString())
-
-const GrantSchema = z.object({ role: z.string(), workflows: z.string().optional(), owner: z.string().optional() })
 
 const TokenSchema = z
   .object({

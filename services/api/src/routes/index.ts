@@ -8,6 +8,7 @@ import { runActionRoutes } from './run-actions.js'
 import { runRoutes } from './runs.js'
 import { taskLogLiveRoutes } from './task-log-live-routes.js'
 import { triggerActionRoutes } from './trigger-actions.js'
+import { uiRoutes } from './ui-routes.js'
 import { workflowActionRoutes } from './workflow-actions.js'
 import type { RouteDeps, RouteModule, ZodApp } from './route-deps.js'
 import { workflowRoutes } from './workflows.js'
@@ -27,6 +28,8 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   runRoutes,
   taskLogLiveRoutes,
   observeRoutes,
+  // What the web UI needs: who the caller is, how to sign in, the runs × tasks grid.
+  uiRoutes,
   // Operator actions: each one event through the coordinators (the API never writes run state).
   triggerActionRoutes,
   runActionRoutes,

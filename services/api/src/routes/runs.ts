@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { BatonError, getRunDetails, listRuns, NotFoundError, traceIdForRun, workflowOwners, type RunDetails } from '@baton/shared'
+import { allowedPermissions } from '../auth/permissions.js'
 import { readTaskLogPage } from '../logs/task-log-page.js'
 import { bearer, errorResponses, Label, limitQuery, Partition, RunStatusSchema, RunTriggerSchema, TaskId, TimeQuery, Uuid, WorkflowName } from '../schemas/common.js'
 import { RunDetailsSchema, RunPageSchema, TaskLogPageSchema } from '../schemas/runs.js'
@@ -63,7 +64,7 @@ export function runRoutes(app: ZodApp, deps: RouteDeps): void {
     handler: async (request) => {
       const run = await getRunDetails(db, request.params.id)
       if (!run) throw new NotFoundError('run', request.params.id)
-      return runView(run, deps.config.traceUrl)
+      return { ...runView(run, deps.config.traceUrl), allowed: allowedPermissions(request.access!.principal, request.access!.scope) }
     },
   })
 

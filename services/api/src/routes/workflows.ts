@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { getFreshness, getReadiness, getWorkflowDetails, getWorkflowVersion, listWorkflowSummaries, listWorkflowVersions, NotFoundError, workflowOwners } from '@baton/shared'
-import { globMatches } from '../auth/permissions.js'
+import { allowedPermissions, globMatches } from '../auth/permissions.js'
 import { bearer, errorResponses, Label, limitQuery, Partition, VersionHash, WorkflowName } from '../schemas/common.js'
 import { PartitionReadinessSchema, WorkflowDetailsSchema, WorkflowSummarySchema, WorkflowVersionSchema, WorkflowVersionSummarySchema } from '../schemas/workflows.js'
 import { visibleNames, type RouteDeps, type ZodApp } from './route-deps.js'
@@ -58,7 +58,7 @@ export function workflowRoutes(app: ZodApp, deps: RouteDeps): void {
     handler: async (request) => {
       const details = await getWorkflowDetails(db, request.params.name, { fireTimes: request.query.fireTimes })
       if (!details) throw new NotFoundError('workflow', request.params.name)
-      return details
+      return { ...details, allowed: allowedPermissions(request.access!.principal, request.access!.scope) }
     },
   })
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { RunStatus, TaskKind, TaskStatus, TriggerRule } from '@baton/shared'
 import { ErrorResponseSchema } from '../errors.js'
+import { Permission } from '../auth/types.js'
 
 /**
  * Building blocks of the API's request and response schemas. Path and query parameters are
@@ -56,3 +57,12 @@ export const errorResponses = {
 
 /** The security requirement of authenticated routes. */
 export const bearer = [{ bearerAuth: [] }]
+
+/** Every permission name (docs/access-control.md). */
+export const PermissionSchema = z.enum(Object.values(Permission) as [Permission, ...Permission[]])
+
+/** What the caller may do with the resource it read: the actions a client should offer it. */
+export const AllowedSchema = z.array(PermissionSchema).describe('Permissions the caller holds on this resource (a client shows only these actions; each action is still checked)')
+
+/** A grant as the API shows it: a role, optionally scoped by a workflow glob or an owner. */
+export const GrantSchema = z.object({ role: z.string(), workflows: z.string().optional(), owner: z.string().optional() })

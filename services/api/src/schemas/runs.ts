@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Instant, Json, RunStatusSchema, TaskKindSchema, TaskStatusSchema } from './common.js'
+import { AllowedSchema, Instant, Json, RunStatusSchema, TaskKindSchema, TaskStatusSchema } from './common.js'
 
 /** A data-quality check's verdict. */
 const CheckSchema = z.object({ passed: z.boolean(), details: Json, sample: Json.describe('A few offending rows, when the check returned them') })
@@ -95,6 +95,7 @@ export const RunDetailsSchema = z
     startedAt: Instant.nullable(),
     finishedAt: Instant.nullable(),
     tasks: z.array(TaskSchema),
+    allowed: AllowedSchema,
   })
   .meta({ id: 'RunDetails' })
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Instant, Json, RunStatusSchema, TaskKindSchema, TriggerRuleSchema } from './common.js'
+import { AllowedSchema, Instant, Json, RunStatusSchema, TaskKindSchema, TriggerRuleSchema } from './common.js'
 
 /** A run as a workflow lists it: id, status, partition, creation time. */
 export const RunRefSchema = z.object({ id: z.string(), status: RunStatusSchema, partition: z.string().nullable(), createdAt: Instant })
@@ -88,6 +88,7 @@ export const WorkflowDetailsSchema = z
       })
       .nullable(),
     gate: z.object({ sourcesLanded: z.array(z.string()), partition: z.string(), expectBy: z.string().nullable(), timezone: z.string(), rerunOnLateData: z.boolean() }).nullable(),
+    allowed: AllowedSchema,
   })
   .meta({ id: 'WorkflowDetails' })
 

@@ -108,13 +108,14 @@ export async function worker(opts: { queue: string[]; concurrency: number; handl
 }
 
 /**
- * The API reference page's assets beside the bundled command (scripts/build-cli.mjs copies them
- * there: the bundle inlines @fastify/swagger-ui but not its files); undefined when run from
- * source, where the API finds the installed package's.
+ * The API reference page's assets and the built web UI beside the bundled command
+ * (scripts/build-cli.mjs copies them there: the bundle inlines @fastify/swagger-ui but not its
+ * files); absent when run from source, where the API finds the installed packages'.
  */
-function docsAssetsDir(): { docsAssetsDir?: string } {
+function docsAssetsDir(): { docsAssetsDir?: string; uiDir?: string } {
   const dir = fileURLToPath(new URL('./swagger-ui/', import.meta.url))
-  return existsSync(`${dir}logo.svg`) ? { docsAssetsDir: dir } : {}
+  const ui = fileURLToPath(new URL('./ui/', import.meta.url))
+  return { ...(existsSync(`${dir}logo.svg`) ? { docsAssetsDir: dir } : {}), ...(existsSync(`${ui}index.html`) ? { uiDir: ui } : {}) }
 }
 
 /** `baton api [--port N] [--host H]`. */

@@ -1020,6 +1020,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is: its name, kind, grants, and the permissions it holds on every workflow */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Permissions held on every workflow (unscoped grants): tokens and audit need admin */
+                            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+                            grants: {
+                                owner?: string;
+                                role: string;
+                                workflows?: string;
+                            }[];
+                            groups: string[];
+                            id: string;
+                            /** @enum {string} */
+                            kind: "token" | "oidc";
+                            name: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -2631,6 +2716,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ui/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the web UI signs in (OIDC authorization code with PKCE when configured) and links traces; no credential needed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            oidc: {
+                                clientId: string;
+                                issuer: string;
+                                scopes: string;
+                                /** @enum {string} */
+                                token: "id_token" | "access_token";
+                            } | null;
+                            traceUrl: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows": {
         parameters: {
             query?: never;
@@ -2924,6 +3054,86 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{name}/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The runs × tasks grid of a workflow, newest run first: each run’s task states in one compact answer */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `nextCursor` of the previous page */
+                    before?: string;
+                    limit?: number;
+                    partition?: string;
+                    status?: ("queued" | "running" | "succeeded" | "failed" | "cancelled") | ("queued" | "running" | "succeeded" | "failed" | "cancelled")[];
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunGrid"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3838,6 +4048,8 @@ export interface components {
             workflow: string;
         };
         RunDetails: {
+            /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
             cancelReason: string | null;
             context: {
                 backfillId: string | null;
@@ -3933,6 +4145,8 @@ export interface components {
             workflow: string;
         };
         RunDetailsInput: {
+            /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
             cancelReason: string | null;
             context: {
                 backfillId: string | null;
@@ -4027,6 +4241,56 @@ export interface components {
             versionHash: string;
             workflow: string;
         };
+        RunGrid: {
+            /** @description Pass as `before` for older runs; null on the last page */
+            nextCursor: string | null;
+            runs: {
+                cells: {
+                    attempt: number;
+                    durationMs: number | null;
+                    /** @enum {string} */
+                    status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+                    /** @description Index into `tasks` */
+                    task: number;
+                }[];
+                /** Format: date-time */
+                createdAt: string;
+                finishedAt: string | null;
+                id: string;
+                partition: string | null;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                trigger: string;
+                versionHash: string;
+            }[];
+            /** @description Row labels: the current version’s tasks in topological order, then tasks only older runs had */
+            tasks: string[];
+        };
+        RunGridInput: {
+            /** @description Pass as `before` for older runs; null on the last page */
+            nextCursor: string | null;
+            runs: {
+                cells: {
+                    attempt: number;
+                    durationMs: number | null;
+                    /** @enum {string} */
+                    status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+                    /** @description Index into `tasks` */
+                    task: number;
+                }[];
+                /** Format: date-time */
+                createdAt: string;
+                finishedAt: string | null;
+                id: string;
+                partition: string | null;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                trigger: string;
+                versionHash: string;
+            }[];
+            /** @description Row labels: the current version’s tasks in topological order, then tasks only older runs had */
+            tasks: string[];
+        };
         RunSummary: {
             /** Format: date-time */
             createdAt: string;
@@ -4108,6 +4372,8 @@ export interface components {
             runId: string | null;
         };
         WorkflowDetails: {
+            /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
             archivedAt: string | null;
             dag: {
                 edges: {
@@ -4175,6 +4441,8 @@ export interface components {
             version: string;
         };
         WorkflowDetailsInput: {
+            /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
             archivedAt: string | null;
             dag: {
                 edges: {
