@@ -48,6 +48,9 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>)
 
 const nodeTypes = { task: TaskNode }
 
+/** Above this many tasks the first view shows the start of the graph, not all of it. */
+const LARGE_GRAPH = 150
+
 /**
  * A workflow's or run's DAG: laid out by ELK off the main thread, zoomable and pannable
  * (@xyflow/react), only the visible part rendered (2,000-task graphs stay smooth). Status changes
@@ -93,6 +96,10 @@ export function DagView({ tasks, selected, onSelect, height = 520 }: { tasks: re
     [edgeList],
   )
 
+  // A large graph opens on its first tasks at a readable zoom, not all of it as specks: only what
+  // is on screen is drawn, so 2,000 tasks cost what 40 do until the user zooms out.
+  const fitView = tasks.length > LARGE_GRAPH ? { nodes: tasks.slice(0, 40).map((t) => ({ id: t.id })), maxZoom: 1, minZoom: 0.4 } : { maxZoom: 1, minZoom: 0.05 }
+
   if (layoutError) return <div className="state state-error">Could not lay out the graph: {layoutError}</div>
   if (!positions) {
     return (
@@ -118,7 +125,7 @@ export function DagView({ tasks, selected, onSelect, height = 520 }: { tasks: re
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
-        fitViewOptions={{ maxZoom: 1, minZoom: 0.05 }}
+        fitViewOptions={fitView}
         minZoom={0.02}
         maxZoom={2}
         onlyRenderVisibleElements
