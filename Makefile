@@ -10,7 +10,9 @@ export BATON_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/baton
 # `baton-source` resolves @baton/* to their TypeScript sources (run through tsx): tests, the
 # demo and scripts see the code as it is now; the `baton` command runs its built bundle.
 NODE_TSX := node --conditions=baton-source --import tsx
-TEST_FLAGS := --test --test-concurrency=4 --test-timeout=300000
+# The timeout bounds each file as well as each test: the longest file (e2e/cli-api, ~5 min of CLI
+# processes) runs beside the browser tests' Chromium on two cores.
+TEST_FLAGS := --test --test-concurrency=4 --test-timeout=600000
 
 # Node 20's --test does not expand globs: expand them here; patterns matching nothing drop out.
 # (`**/` also matches no directory at all, as in bash's globstar.)
