@@ -120,7 +120,7 @@ test('single sign-on: the identity provider’s code flow with PKCE signs in wit
   assert.match(await page.getByTestId('who').innerText(), /ada@example\.com.*operator/)
   assert.equal(new URL(page.url()).pathname, '/ui/workflows/ui_acc', 'back where the sign-in started')
   // The operator may trigger: the button is there.
-  await page.getByRole('button', { name: 'Trigger run' }).waitFor()
+  await page.getByRole('button', { name: 'Trigger run' }).first().waitFor()
   assert.deepEqual(idp.refusals, [])
   assert.deepEqual(problems.errors, [])
   await context.close()

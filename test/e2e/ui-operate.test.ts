@@ -92,7 +92,7 @@ test('the workflows page lists every workflow with its owner and latest runs', a
 
 test('trigger a run from the params form, then watch its DAG turn green live; retry from failure', async () => {
   await page.goto(`${api.url}/ui/workflows/ui_orders`)
-  await page.getByRole('button', { name: 'Trigger run' }).click()
+  await page.getByRole('button', { name: 'Trigger run' }).first().click()
   // A bad value is refused in the form, naming the field, before anything is sent.
   await page.locator('#root_params_rows').fill('0')
   await page.getByRole('button', { name: 'Start run' }).click()
