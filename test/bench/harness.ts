@@ -16,10 +16,16 @@ export async function benchEnv(label: string): Promise<BenchEnv> {
 
 const BATON_BIN = fileURLToPath(new URL('../../services/cli/bin/baton.js', import.meta.url))
 
-/** Starts `baton coordinator` as a child process (its own event loop, as in production). */
+/**
+ * Starts `baton coordinator` as a child process (its own event loop, as in production).
+ * BENCH_COORDINATOR_NODE_ARGS adds Node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile it (NODE_OPTIONS refuses --cpu-prof).
+ */
 export function spawnCoordinator(env: BenchEnv): ChildProcess {
-  return spawn(process.execPath, [BATON_BIN, 'coordinator'], {
-    env: { ...process.env, BATON_NAMESPACE: env.config.namespace, BATON_LOG_LEVEL: 'warn' },
+  const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  return spawn(process.execPath, [...nodeArgs, BATON_BIN, 'coordinator'], {
+    // Metrics off: two coordinators would compete for the default port.
+    env: { ...process.env, BATON_NAMESPACE: env.config.namespace, BATON_LOG_LEVEL: 'warn', BATON_METRICS_PORT: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
 }

@@ -115,12 +115,14 @@ async function fanout(): Promise<void> {
     await deploy(env, { name: 'fanout', tasks })
     let parentDone = 0
     let received = 0
+    let first = 0
     let last = 0
     const parent = await noopWorker(env, 'parent', { beforeSucceed: () => (parentDone = performance.now()) })
-    // The children's worker only counts commands (acks them, reports nothing).
+    // The children's worker counts commands (and reports each child done, as a worker would).
     const children = await noopWorker(env, 'children', {
       onCommand: (_c, at) => {
         received++
+        first ||= at
         last = at
       },
     })
@@ -130,7 +132,7 @@ async function fanout(): Promise<void> {
     })
     await parent.stop()
     await children.stop()
-    emit({ bench: 'fanout', children: width, seconds_to_all_commands: r3((last - parentDone) / 1000), target: '10000 commands within 1s' })
+    emit({ bench: 'fanout', children: width, ms_to_first_command: r3(first - parentDone), seconds_to_all_commands: r3((last - parentDone) / 1000), target: 'first within 50 ms; 10000 commands within 1s' })
   } finally {
     await env.close()
   }

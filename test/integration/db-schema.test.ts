@@ -33,7 +33,7 @@ const columns = {
   task_attempts: { run_id: true, task_id: true, attempt: true, status: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, output: true, error: true, details: true },
   history: { id: true, run_id: true, task_id: true, attempt: true, kind: true, from_status: true, to_status: true, event_id: true, reason: true, at: true },
   outbox: { id: true, transport: true, subject: true, msg_id: true, payload: true, traceparent: true, created_at: true, relay_leased_until: true },
-  timers: { id: true, kind: true, run_id: true, task_id: true, attempt: true, fire_at: true },
+  timers: { id: true, kind: true, run_id: true, task_id: true, attempt: true, fire_at: true, next_index: true },
   dead_letters: { id: true, subject: true, msg_id: true, payload: true, reason: true, received_at: true, count: true, last_at: true },
   api_tokens: { id: true, name: true, token_hash: true, grants: true, created_by: true, created_at: true, expires_at: true, revoked_at: true, revoked_by: true, last_used_at: true },
   audit_log: { id: true, at: true, actor: true, role: true, action: true, resource: true, params: true, result: true, status: true, reason: true, client_address: true },

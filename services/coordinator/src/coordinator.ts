@@ -119,9 +119,23 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
 
   const lastLines = lastLogLinesReader(jsm, subjects)
   let relayedOnce = 0
-  const consumer = new EventConsumer({ db, js, subjects, definitions, publisher, log, alerting, backfillMaxPartitions: config.backfillMaxPartitions, ...(options.batchMax ? { batchMax: options.batchMax } : {}), ...(options.onBatch ? { onBatch: options.onBatch } : {}) })
+  const timers = new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting), log)
+  const consumer = new EventConsumer({
+    db,
+    js,
+    subjects,
+    definitions,
+    publisher,
+    log,
+    alerting,
+    backfillMaxPartitions: config.backfillMaxPartitions,
+    // A wide fan-out's next chunk is a timer due now: fire it without waiting for the next poll.
+    onContinuation: () => timers.runNow(),
+    ...(options.batchMax ? { batchMax: options.batchMax } : {}),
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  })
   const jobs = [
-    new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting), log),
+    timers,
     // At start-up everything left in the outbox is relayed at once (a crash between commit and
     // publish); after that only rows no live path confirmed within relayAfterMs.
     new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(relayedOnce++ === 0 ? 0 : (options.relayAfterMs ?? 2000))) >= 500, log),

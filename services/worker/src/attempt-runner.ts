@@ -123,7 +123,7 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
     })
     const ctx = createTaskContext(command, {
       signal: controller.signal,
-      log: createCapturingLogger(log, taskLog),
+      log: () => createCapturingLogger(log, taskLog!),
       span,
       heartbeat: (details) => heartbeats.beat(details),
       workerId: deps.workerId,

@@ -42,12 +42,19 @@ export interface TaskContext {
   readonly queue: string
 }
 
-/** Builds the frozen context of one attempt. */
+/**
+ * Builds the frozen context of one attempt. `log` is made on first use: most handlers never log,
+ * and a capturing pino logger per attempt was ~10% of a busy worker's CPU (issue 11 profiles).
+ */
 export function createTaskContext(
   command: TaskCommand,
-  parts: { signal: AbortSignal; log: Logger; span: Span; heartbeat: TaskContext['heartbeat']; workerId: string; queue: string },
+  parts: { signal: AbortSignal; log: () => Logger; span: Span; heartbeat: TaskContext['heartbeat']; workerId: string; queue: string },
 ): TaskContext {
+  let log: Logger | undefined
   return Object.freeze({
+    get log(): Logger {
+      return (log ??= parts.log())
+    },
     runId: command.runId,
     workflow: command.workflow,
     taskId: command.taskId,
@@ -57,7 +64,6 @@ export function createTaskContext(
     attempt: command.attempt,
     idempotencyKey: command.idempotencyKey,
     signal: parts.signal,
-    log: parts.log,
     heartbeat: parts.heartbeat,
     span: parts.span,
     workerId: parts.workerId,

@@ -131,6 +131,8 @@ export interface TimersTable {
   task_id: Generated<string>
   attempt: Generated<number>
   fire_at: Timestamp
+  /** `fanout_continue` only: the index in the task's downstream list where the next chunk starts. */
+  next_index: Generated<number>
 }
 
 /** Messages that could not be accepted, with the reason. */

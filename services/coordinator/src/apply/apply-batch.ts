@@ -74,6 +74,8 @@ export interface TimerItem {
   readonly kind: TimerKind
   readonly taskId: string
   readonly attempt: number
+  /** `fanout_continue` only: where the next chunk of downstream tasks starts. */
+  readonly nextIndex?: number
 }
 
 /** Everything one transaction applies. */
@@ -99,6 +101,8 @@ export interface BatchOutcome {
   readonly rejected: ReadonlyMap<number, string>
   /** Task status changes made. */
   readonly transitions: number
+  /** Fan-out continuations set (due at once): whoever applied the batch fires them next. */
+  readonly continued: number
   /** Runs created by requests, by ref (existing run ids for duplicates). */
   readonly runIds: ReadonlyMap<number, string>
   /** The attempts and runs this batch ended (computed on demand: only tracing asks). */
@@ -176,7 +180,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       if (work.view.status !== 'succeeded') slaMissed.push(work)
       continue
     }
-    wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt }, eventId: null, external: false })
+    wave.push({ work, event: { type: 'timer.fired', kind: t.kind, taskId: t.taskId, attempt: t.attempt, ...(t.nextIndex ? { nextIndex: t.nextIndex } : {}) }, eventId: null, external: false })
   }
 
   // Waves: load what the wave's events need in one query, decide each in order, and queue the
@@ -287,6 +291,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     outbox: committed,
     rejected,
     transitions: all.reduce((n, w) => n + w.transitions, 0),
+    continued: timers.filter((t) => t.kind === TimerKind.fanout && t.fireAt !== null).length,
     runIds: created.runIds,
     ended: () => endedWork(all),
     stats: () => batchStats(all, rejected, { invalid: new Set((input.invalid ?? []).map((i) => i.ref)), events: new Set(events.map((e) => e.ref)) }),

@@ -8,17 +8,19 @@ export interface RunTimer {
   kind: TimerKind
   taskId: string
   attempt: number
+  /** `fanout_continue` only: where the next chunk of downstream tasks starts. */
+  nextIndex?: number
 }
 
 /** The statement creating timers or moving existing ones (a heartbeat pushes its timeout forward). */
 export function upsertTimersStatement(timers: readonly (RunTimer & { fireAt: Date })[]): RawBuilder<unknown> | undefined {
   if (timers.length === 0) return undefined
-  const rows = timers.map((t) => ({ kind: t.kind, run_id: t.runId, task_id: t.taskId, attempt: t.attempt, fire_at: t.fireAt.toISOString() }))
+  const rows = timers.map((t) => ({ kind: t.kind, run_id: t.runId, task_id: t.taskId, attempt: t.attempt, fire_at: t.fireAt.toISOString(), next_index: t.nextIndex ?? 0 }))
   return sql`
-    INSERT INTO timers (kind, run_id, task_id, attempt, fire_at)
-    SELECT kind, run_id, task_id, attempt, fire_at
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(kind text, run_id uuid, task_id text, attempt int, fire_at timestamptz)
-    ON CONFLICT (kind, run_id, task_id, attempt) DO UPDATE SET fire_at = excluded.fire_at`
+    INSERT INTO timers (kind, run_id, task_id, attempt, fire_at, next_index)
+    SELECT kind, run_id, task_id, attempt, fire_at, next_index
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(kind text, run_id uuid, task_id text, attempt int, fire_at timestamptz, next_index int)
+    ON CONFLICT (kind, run_id, task_id, attempt) DO UPDATE SET fire_at = excluded.fire_at, next_index = excluded.next_index`
 }
 
 /** The statement deleting timers by key (missing ones are fine). */
@@ -34,12 +36,12 @@ export function deleteTimersStatement(timers: readonly RunTimer[]): RawBuilder<u
 export async function dueTimers(db: Db, now: Date, limit: number): Promise<(RunTimer & { id: number })[]> {
   const rows = await db
     .selectFrom('timers')
-    .select(['id', 'run_id', 'kind', 'task_id', 'attempt'])
+    .select(['id', 'run_id', 'kind', 'task_id', 'attempt', 'next_index'])
     .where('fire_at', '<=', now)
     .orderBy('fire_at')
     .limit(limit)
     .execute()
-  return rows.map((r) => ({ id: Number(r.id), runId: r.run_id, kind: r.kind as TimerKind, taskId: r.task_id, attempt: r.attempt }))
+  return rows.map((r) => ({ id: Number(r.id), runId: r.run_id, kind: r.kind as TimerKind, taskId: r.task_id, attempt: r.attempt, nextIndex: r.next_index }))
 }
 
 /**

@@ -10,6 +10,8 @@ export class PeriodicJob {
   #running: Promise<void> | undefined
   #stopped = false
   #failures = 0
+  #busy = false
+  #again = false
 
   constructor(
     readonly name: string,
@@ -30,8 +32,21 @@ export class PeriodicJob {
     }, delay)
   }
 
+  /** Ticks as soon as it can: at once when idle, right after the tick in progress otherwise. */
+  runNow(): void {
+    if (this.#stopped) return
+    if (this.#busy) {
+      this.#again = true
+      return
+    }
+    clearTimeout(this.#timer)
+    this.#schedule(0)
+  }
+
   async #run(): Promise<void> {
     let more = false
+    this.#busy = true
+    this.#again = false
     try {
       more = (await this.tick()) === true
       if (this.#failures > 0) this.log.info({ job: this.name }, 'recovered')
@@ -39,7 +54,8 @@ export class PeriodicJob {
     } catch (e) {
       if (this.#failures++ === 0) this.log.warn({ err: e, job: this.name }, 'periodic job failed; retrying')
     }
-    this.#schedule(more ? 0 : Math.min(this.intervalMs * 2 ** Math.min(this.#failures, 4), 5000))
+    this.#busy = false
+    this.#schedule(more || this.#again ? 0 : Math.min(this.intervalMs * 2 ** Math.min(this.#failures, 4), 5000))
   }
 
   /** Stops ticking and waits for a tick in progress. */

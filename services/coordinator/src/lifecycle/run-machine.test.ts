@@ -141,7 +141,13 @@ describe('every (task status × event) pair', () => {
   const attemptFor = (s: TaskStatus): number => (s === 'pending' || s === 'skipped' || s === 'upstream_failed' ? 0 : 1)
   const workerFor = (s: TaskStatus): string | null => (s === 'running' || s === 'succeeded' || s === 'failed' ? 'w1' : null)
 
-  type Expect = { readonly to: TaskStatus } | { readonly ignored: true; readonly abort: boolean } | { readonly heartbeatMoved: true } | { readonly waits: true }
+  type Expect =
+    | { readonly to: TaskStatus }
+    | { readonly ignored: true; readonly abort: boolean }
+    | { readonly heartbeatMoved: true }
+    | { readonly waits: true }
+    /** A fan-out continuation of a finished task: its downstream hear its outcome, nothing else changes. */
+    | { readonly notifies: 'succeeded' | 'failed' | 'skipped' }
   const IGN: Expect = { ignored: true, abort: false }
   const IGN_ABORT: Expect = { ignored: true, abort: true }
 
@@ -190,10 +196,11 @@ describe('every (task status × event) pair', () => {
       ...terminalRow,
       [`timer.fired(${TimerKind.retry})`]: { to: 'queued' },
     },
-    succeeded: terminalRow,
-    failed: terminalRow,
-    skipped: terminalRow,
-    upstream_failed: terminalRow,
+    succeeded: { ...terminalRow, [`timer.fired(${TimerKind.fanout})`]: { notifies: 'succeeded' } },
+    failed: { ...terminalRow, [`timer.fired(${TimerKind.fanout})`]: { notifies: 'failed' } },
+    skipped: { ...terminalRow, [`timer.fired(${TimerKind.fanout})`]: { notifies: 'skipped' } },
+    upstream_failed: { ...terminalRow, [`timer.fired(${TimerKind.fanout})`]: { notifies: 'failed' } },
+    // A cancelled task's downstream are cancelled with the run, never told.
     cancelled: terminalRow,
   }
 
@@ -206,13 +213,24 @@ describe('every (task status × event) pair', () => {
   test('the table names every status and every event', () => {
     assert.deepEqual(Object.keys(TABLE).sort(), [...STATUSES].sort())
     for (const s of STATUSES) assert.deepEqual(Object.keys(TABLE[s]).sort(), [...EVENT_NAMES].sort(), s)
-    assert.equal(EVENT_NAMES.length, 12) // 4 task events, 5 timer kinds (sla: ignored, the shell alerts), 3 internal events
+    assert.equal(EVENT_NAMES.length, 13) // 4 task events, 6 timer kinds (sla: ignored, the shell alerts), 3 internal events
   })
 
   for (const status of STATUSES) {
     for (const eventName of EVENT_NAMES) {
       const expect = TABLE[status][eventName]!
-      const label = 'to' in expect ? `→ ${expect.to}` : 'heartbeatMoved' in expect ? '→ heartbeat timer moved' : 'waits' in expect ? '→ keeps waiting' : expect.abort ? '→ ignored + abort' : '→ ignored'
+      const label =
+        'to' in expect
+          ? `→ ${expect.to}`
+          : 'heartbeatMoved' in expect
+            ? '→ heartbeat timer moved'
+            : 'waits' in expect
+              ? '→ keeps waiting'
+              : 'notifies' in expect
+                ? `→ downstream told ${expect.notifies}`
+                : expect.abort
+                  ? '→ ignored + abort'
+                  : '→ ignored'
       test(`${status} + ${eventName} ${label}`, () => {
         const attempt = attemptFor(status)
         const state = stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status, attempt, workerId: workerFor(status) } })
@@ -227,6 +245,10 @@ describe('every (task status × event) pair', () => {
         } else if ('waits' in expect) {
           assert.equal(d.ignored, undefined)
           assert.deepEqual([d.taskChanges, d.dispatch, d.setTimers], [[], [], []])
+        } else if ('notifies' in expect) {
+          assert.equal(d.ignored, undefined)
+          assert.deepEqual([d.taskChanges, d.dispatch, d.setTimers], [[], [], []])
+          assert.deepEqual(d.followUps, [{ type: 'upstream.resolved', taskId: 'c', upstreamId: 'b', outcome: expect.notifies }])
         } else if ('heartbeatMoved' in expect) {
           assert.equal(d.ignored, undefined)
           assert.deepEqual(d.taskChanges, [])
@@ -239,7 +261,7 @@ describe('every (task status × event) pair', () => {
     }
   }
 
-  test('a terminal task ignores every event, whatever attempt or worker the event names', () => {
+  test('a terminal task ignores every event, whatever attempt or worker the event names (but its own fan-out continuation)', () => {
     for (const status of STATUSES.filter(isTerminalTaskStatus)) {
       for (const taskAttempt of [0, 1, 2]) {
         const state = stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status, attempt: taskAttempt, workerId: 'w1' } })
@@ -251,7 +273,7 @@ describe('every (task status × event) pair', () => {
               succeeded('b', eventAttempt, {}, worker),
               failed('b', eventAttempt, RETRYABLE, worker),
               failed('b', eventAttempt, FATAL, worker),
-              ...TIMER_KINDS.map((k) => timer(k, 'b', eventAttempt)),
+              ...TIMER_KINDS.filter((k) => k !== TimerKind.fanout || eventAttempt !== taskAttempt || status === 'cancelled').map((k) => timer(k, 'b', eventAttempt)),
               resolved('b', 'a', 'succeeded'),
               resolved('b', 'a', 'failed'),
               resolved('b', 'a', 'skipped'),

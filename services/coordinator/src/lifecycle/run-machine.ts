@@ -24,6 +24,23 @@ import { TimerKind, type Decision, type MachineEvent, type MachineState, type Op
  * task is terminal (failed when any is `failed`/`upstream_failed`); `cancelled` on request.
  */
 
+/**
+ * Most downstream tasks the transaction finishing a task notifies. A wider fan-out goes on in
+ * chunks, each its own transaction driven by a `fanout_continue` timer, so the first children's
+ * commands leave after one chunk is written instead of after all of them (issue 11: a
+ * 10,000-child fan-out's first command came 1.9 s after the parent's result, all of it waiting
+ * for one 10,000-row transaction). Later chunks double (up to FANOUT_CHUNK_MAX): the children
+ * already running keep the workers busy, and fewer transactions finish the fan-out sooner.
+ */
+export const FANOUT_CHUNK = 200
+/** Largest later chunk of a fan-out. */
+export const FANOUT_CHUNK_MAX = 2000
+
+/** The end of the chunk of downstream tasks starting at `from` (of `total`). */
+export function fanoutChunkEnd(from: number, total: number): number {
+  return Math.min(total, from + Math.min(FANOUT_CHUNK_MAX, Math.max(FANOUT_CHUNK, from)))
+}
+
 const NONE = Object.freeze([]) as readonly never[]
 const EMPTY: Decision = Object.freeze({ taskChanges: NONE, attempts: NONE, dispatch: NONE, aborts: NONE, setTimers: NONE, clearTimers: NONE, followUps: NONE })
 
@@ -53,8 +70,14 @@ export function tasksNeeded(event: MachineEvent, state: Pick<MachineState, 'work
  */
 export function tasksToPrefetch(event: MachineEvent, state: Pick<MachineState, 'workflow'>): readonly string[] | 'all' {
   const need = tasksNeeded(event, state)
-  if (need === 'all' || (event.type !== 'task.succeeded' && event.type !== 'task.failed')) return need
-  return [...need, ...(state.workflow.tasks.get(event.taskId)?.downstream ?? [])]
+  if (need === 'all') return need
+  const downstream = event.type === 'task.succeeded' || event.type === 'task.failed' ? (state.workflow.tasks.get(event.taskId)?.downstream ?? []) : []
+  if (event.type === 'timer.fired' && event.kind === TimerKind.fanout) {
+    const from = event.nextIndex ?? 0
+    const all = state.workflow.tasks.get(event.taskId)?.downstream ?? []
+    return [...need, ...all.slice(from, fanoutChunkEnd(from, all.length))]
+  }
+  return downstream.length === 0 ? need : [...need, ...downstream.slice(0, FANOUT_CHUNK)]
 }
 
 function attemptTimers(taskId: string, attempt: number): TimerKey[] {
@@ -86,15 +109,33 @@ function queueTask(task: TaskView, def: CompiledTask, attempt: number, now: Date
   }
 }
 
+/** How a finished task's downstream count its outcome. */
+function outcomeOf(status: TaskStatus): 'succeeded' | 'failed' | 'skipped' {
+  return status === 'succeeded' ? 'succeeded' : status === 'skipped' ? 'skipped' : 'failed'
+}
+
+/**
+ * Tells a finished task's downstream tasks its outcome, from `from` on: at most FANOUT_CHUNK of
+ * them now, and a `fanout_continue` timer (due at once) for the rest. A branch notifies all at
+ * once: its follow-ups are rewritten from its output, which a later chunk would not have.
+ */
+function notifyDownstream(def: CompiledTask, attempt: number, outcome: 'succeeded' | 'failed' | 'skipped', from: number, now: Date): Pick<Decision, 'followUps' | 'setTimers'> {
+  const all = def.downstream
+  const to = def.kind === 'branch' ? all.length : fanoutChunkEnd(from, all.length)
+  const followUps = all.slice(from, to).map((d) => ({ type: 'upstream.resolved' as const, taskId: d, upstreamId: def.id, outcome }))
+  if (to >= all.length) return { followUps, setTimers: NONE }
+  return { followUps, setTimers: [{ kind: TimerKind.fanout, taskId: def.id, attempt, nextIndex: to, fireAt: now }] }
+}
+
 /** Run-level bookkeeping when a task reaches a terminal status. */
-function terminalEffects(state: MachineState, taskId: string, status: TaskStatus, now: Date): Pick<Decision, 'runChange' | 'followUps'> {
+function terminalEffects(state: MachineState, task: TaskView, status: TaskStatus, now: Date): Pick<Decision, 'runChange' | 'followUps' | 'setTimers'> {
+  const taskId = task.taskId
   const run = state.run
   const def = state.workflow.tasks.get(taskId)!
   const bad = status === 'failed' || status === 'upstream_failed' ? 1 : 0
   const tasksTerminal = run.tasksTerminal + 1
   const tasksBad = run.tasksBad + bad
   const done = tasksTerminal >= run.tasksTotal && run.status !== 'cancelled'
-  const outcome: 'succeeded' | 'failed' | 'skipped' = status === 'succeeded' ? 'succeeded' : status === 'skipped' ? 'skipped' : 'failed'
   return {
     runChange: {
       from: run.status,
@@ -102,7 +143,7 @@ function terminalEffects(state: MachineState, taskId: string, status: TaskStatus
       ...(done ? { reason: tasksBad > 0 ? `${tasksBad} task(s) failed or upstream_failed` : 'every task finished' } : {}),
     },
     // A cancelled task's downstream are cancelled with the run, not resolved.
-    followUps: status === 'cancelled' ? [] : def.downstream.map((d) => ({ type: 'upstream.resolved' as const, taskId: d, upstreamId: taskId, outcome })),
+    ...(status === 'cancelled' ? { followUps: NONE, setTimers: NONE } : notifyDownstream(def, task.attempt, outcomeOf(status), 0, now)),
   }
 }
 
@@ -112,7 +153,7 @@ function finishTask(state: MachineState, task: TaskView, status: TaskStatus, now
     ...EMPTY,
     taskChanges: [{ taskId: task.taskId, from: task.status, set: { status, finishedAt: now, ...extra }, reason }],
     clearTimers: task.attempt > 0 ? attemptTimers(task.taskId, task.attempt) : [],
-    ...terminalEffects(state, task.taskId, status, now),
+    ...terminalEffects(state, task, status, now),
   }
 }
 
@@ -281,6 +322,12 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
       // SLA deadlines concern the run, not a task: the shell raises their alert.
       if (event.kind === TimerKind.sla) return ignored('sla timers are handled by the shell')
       const task = state.tasks.get(event.taskId)
+      if (event.kind === TimerKind.fanout) {
+        // The next chunk of a wide fan-out, only for the outcome it was set for: a task reopened
+        // since (cleared, retried) tells its downstream again when it finishes again.
+        if (!task || task.attempt !== event.attempt || !isTerminalTaskStatus(task.status) || task.status === 'cancelled') return ignored(`task is ${task?.status ?? 'unknown'}, attempt ${task?.attempt ?? 0}`)
+        return { ...EMPTY, ...notifyDownstream(state.workflow.tasks.get(task.taskId)!, task.attempt, outcomeOf(task.status), event.nextIndex ?? 0, now) }
+      }
       if (event.kind === TimerKind.retry) {
         const stale = currentAttempt(task, event.attempt, ['retrying'])
         if (stale) return ignored(stale)

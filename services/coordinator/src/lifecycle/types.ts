@@ -48,6 +48,11 @@ export const TimerKind = {
   scheduleToStart: 'schedule_to_start_timeout',
   /** A run's SLA deadline. Handled by the shell (it raises an alert), never by `decide`. */
   sla: 'sla',
+  /**
+   * The rest of a finished task's downstream, notified a chunk per transaction (FANOUT_CHUNK):
+   * due at once, keyed by the task and its attempt, `nextIndex` where the next chunk starts.
+   */
+  fanout: 'fanout_continue',
 } as const
 /** A timer kind. */
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind]
@@ -57,6 +62,8 @@ export interface TimerKey {
   readonly kind: TimerKind
   readonly taskId: string
   readonly attempt: number
+  /** `fanout_continue` only: where in the task's downstream list the next chunk starts. */
+  readonly nextIndex?: number
 }
 
 /** Inputs to the machine: external events, fired timers, and internal follow-ups. */
@@ -83,7 +90,7 @@ export type MachineEvent =
       readonly error: TaskError
       readonly details?: Record<string, unknown>
     }
-  | { readonly type: 'timer.fired'; readonly kind: TimerKind; readonly taskId: string; readonly attempt: number }
+  | { readonly type: 'timer.fired'; readonly kind: TimerKind; readonly taskId: string; readonly attempt: number; readonly nextIndex?: number }
   /** Internal: an upstream of `taskId` reached a terminal outcome. */
   | { readonly type: 'upstream.resolved'; readonly taskId: string; readonly upstreamId: string; readonly outcome: 'succeeded' | 'failed' | 'skipped' }
   /** Internal: a branch did not choose `taskId`. */

@@ -18,15 +18,18 @@ const TIMER_BATCH = 500
 export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date(), alerting?: ApplyContext['alerting']): Promise<boolean> {
   const due = await dueTimers(db, now, TIMER_BATCH)
   if (due.length === 0) return false
+  let continued = 0
   await withBatchSpan('baton.timers', due.length, () => due.map(timerTraceparent), async () => {
     const outcome = await tracedApplyBatch(
       db,
-      { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt })) },
+      { timers: due.map((t) => ({ timerId: t.id, runId: t.runId, kind: t.kind, taskId: t.taskId, attempt: t.attempt, nextIndex: t.nextIndex ?? 0 })) },
       { definitions, subjects, now, ...(alerting ? { alerting } : {}), describe: () => ({ subject: 'timer', msgId: null, payload: '' }) },
     )
     crashPoint(CrashPoint.timersAfterClaim)
     await tracedPublish(publisher, outcome.outbox)
     recordBatch(outcome)
+    continued = outcome.continued
   })
-  return due.length === TIMER_BATCH
+  // A fan-out chunk that left more behind: its continuation is due now.
+  return due.length === TIMER_BATCH || continued > 0
 }

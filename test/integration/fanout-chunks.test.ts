@@ -1,0 +1,99 @@
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CrashPoint } from '@baton/shared'
+import { eventually } from '../support/namespace.js'
+import { deploy, trigger } from '../support/runs.js'
+import type { TestNamespace } from '../support/namespace.js'
+import { assertSettled, committedStatuses, diedAt, outboxIds, QUEUE, withScenario, type Settled } from './fixtures/crash-points/scenario.js'
+import { assertNoLeaks } from '../support/leak-check.js'
+
+after(assertNoLeaks)
+
+// A wide fan-out is told a chunk per transaction (docs/architecture.md, "Fan-out in chunks"): the
+// chunks after the first are `fanout_continue` timers. A coordinator dying between chunks, or in
+// the middle of one, must leave every child to run exactly once and the join to run after all.
+
+const WIDTH = 1000
+
+function fanOutWorkflow() {
+  const tasks: Record<string, { queue: string; handler: string; after?: string[] }> = { parent: { queue: QUEUE, handler: 'step' } }
+  for (let i = 0; i < WIDTH; i++) tasks[`c${i}`] = { queue: QUEUE, handler: 'step', after: ['parent'] }
+  tasks.join = { queue: QUEUE, handler: 'step', after: Array.from({ length: WIDTH }, (_x, i) => `c${i}`) }
+  return { name: 'fan', tasks }
+}
+
+/** Every task of the fan-out (parent, WIDTH children, join) succeeded, each run once. */
+function everyTaskOnce(): Settled {
+  const ids = ['parent', ...Array.from({ length: WIDTH }, (_x, i) => `c${i}`), 'join']
+  return {
+    run: 'succeeded',
+    tasks: Object.fromEntries(ids.map((id) => [id, 'succeeded'])),
+    attempts: Object.fromEntries(ids.map((id) => [`${id}/1`, 'succeeded'])),
+    executions: Object.fromEntries(ids.map((id) => [`${id}/1`, 1])),
+    commands: ids.length,
+  }
+}
+
+/**
+ * Every event the run ignored is a replay of one it applied, or a child's `started` that came
+ * after its result: at restart JetStream delivers events never delivered before ahead of the
+ * dead coordinator's unacked ones, so a result can overtake its start (applied from `queued`,
+ * as the machine allows). Either way nothing was applied twice.
+ */
+async function onlyReplaysOrLateStartsIgnored(ns: TestNamespace, runId: string): Promise<void> {
+  const history = await ns.db.selectFrom('history').select(['event_id', 'kind', 'reason', 'task_id']).where('run_id', '=', runId).execute()
+  const applied = new Set(history.filter((h) => h.kind === 'transition' && h.event_id).map((h) => h.event_id))
+  for (const i of history.filter((h) => h.kind === 'ignored')) {
+    assert.ok((i.event_id && applied.has(i.event_id)) || i.reason === 'task is succeeded', `ignored event ${i.event_id} of ${i.task_id} (${i.reason}) is neither a replay nor a late start`)
+  }
+}
+
+/** The join's handler ran after every child's, by the ledger's order. */
+function joinRanLast(dir: string, runId: string): void {
+  const lines = readFileSync(join(dir, 'ledger'), 'utf8').split('\n').filter((l) => l.startsWith(runId))
+  assert.equal(lines.at(-1), `${runId} join 1`, 'the join ran after every child')
+}
+
+describe('fan-out in chunks under coordinator crashes', { concurrency: 2 }, () => {
+  test('coordinator.timers.after-claim (the first continuation, children 200-399, committed unpublished): the relay sends that chunk at restart, the next continuation fires, and each of the 1,000 children runs once before the join', () =>
+    withScenario('fanout_timers', async (s) => {
+      await deploy(s.ns, fanOutWorkflow())
+      const armed = s.coordinator({ crash: CrashPoint.timersAfterClaim })
+      await s.ready(s.worker(), armed)
+      const runId = await trigger(s.ns, 'fan')
+      await diedAt(armed, CrashPoint.timersAfterClaim, 60_000)
+      const statuses = await committedStatuses(s.ns, runId)
+      const queuedOrLater = (i: number) => statuses[`c${i}`] !== 'pending'
+      assert.ok(Array.from({ length: 400 }, (_x, i) => i).every(queuedOrLater), 'the first two chunks are committed')
+      assert.ok(Array.from({ length: WIDTH - 400 }, (_x, i) => 400 + i).every((i) => statuses[`c${i}`] === 'pending'), 'the rest waits for the next continuation')
+      const timers = await s.ns.db.selectFrom('timers').select(['kind', 'task_id', 'attempt', 'next_index']).where('run_id', '=', runId).where('kind', '=', 'fanout_continue').execute()
+      assert.deepEqual(timers, [{ kind: 'fanout_continue', task_id: 'parent', attempt: 1, next_index: 400 }], 'the next continuation is durable')
+      assert.ok((await outboxIds(s.ns)).includes(`${runId}.c399.1`), "the second chunk's commands wait in the outbox")
+      s.coordinator()
+      await assertSettled(s, runId, everyTaskOnce(), { runMs: 120_000, drainMs: 30_000 })
+      joinRanLast(s.dir, runId)
+      await onlyReplaysOrLateStartsIgnored(s.ns, runId)
+      s.assertOthersAlive(armed)
+    }))
+
+  test('a coordinator SIGKILLed mid-fan-out (some children done, continuations pending) and restarted: each child runs once, the join once, after all', () =>
+    withScenario('fanout_kill', async (s) => {
+      await deploy(s.ns, fanOutWorkflow())
+      const first = s.coordinator()
+      await s.ready(s.worker(), first)
+      const runId = await trigger(s.ns, 'fan')
+      // Killed while the fan-out is under way: children have run, others are not told yet.
+      await eventually(() => Object.keys(s.executions(runId)).length >= 150, 'some children to run', 60_000)
+      first.child.kill('SIGKILL')
+      await first.exited
+      const pending = Object.values(await committedStatuses(s.ns, runId)).filter((x) => x === 'pending').length
+      assert.ok(pending > 1, `killed mid-fan-out (${pending} tasks still pending)`)
+      s.coordinator()
+      await assertSettled(s, runId, everyTaskOnce(), { runMs: 120_000, drainMs: 30_000 })
+      joinRanLast(s.dir, runId)
+      await onlyReplaysOrLateStartsIgnored(s.ns, runId)
+      s.assertOthersAlive(first)
+    }))
+})
