@@ -5,8 +5,7 @@ import { join } from 'node:path'
 import { CrashPoint } from '@baton/shared'
 import { eventually } from '../support/namespace.js'
 import { deploy, trigger } from '../support/runs.js'
-import type { TestNamespace } from '../support/namespace.js'
-import { assertSettled, committedStatuses, diedAt, outboxIds, QUEUE, withScenario, type Settled } from './fixtures/crash-points/scenario.js'
+import { assertOnlyReplaysIgnored, assertSettled, committedStatuses, diedAt, outboxIds, QUEUE, withScenario, type Settled } from './fixtures/crash-points/scenario.js'
 import { assertNoLeaks } from '../support/leak-check.js'
 
 after(assertNoLeaks)
@@ -36,20 +35,6 @@ function everyTaskOnce(): Settled {
   }
 }
 
-/**
- * Every event the run ignored is a replay of one it applied, or a child's `started` that came
- * after its result: at restart JetStream delivers events never delivered before ahead of the
- * dead coordinator's unacked ones, so a result can overtake its start (applied from `queued`,
- * as the machine allows). Either way nothing was applied twice.
- */
-async function onlyReplaysOrLateStartsIgnored(ns: TestNamespace, runId: string): Promise<void> {
-  const history = await ns.db.selectFrom('history').select(['event_id', 'kind', 'reason', 'task_id']).where('run_id', '=', runId).execute()
-  const applied = new Set(history.filter((h) => h.kind === 'transition' && h.event_id).map((h) => h.event_id))
-  for (const i of history.filter((h) => h.kind === 'ignored')) {
-    assert.ok((i.event_id && applied.has(i.event_id)) || i.reason === 'task is succeeded', `ignored event ${i.event_id} of ${i.task_id} (${i.reason}) is neither a replay nor a late start`)
-  }
-}
-
 /** The join's handler ran after every child's, by the ledger's order. */
 function joinRanLast(dir: string, runId: string): void {
   const lines = readFileSync(join(dir, 'ledger'), 'utf8').split('\n').filter((l) => l.startsWith(runId))
@@ -74,7 +59,7 @@ describe('fan-out in chunks under coordinator crashes', { concurrency: 2 }, () =
       s.coordinator()
       await assertSettled(s, runId, everyTaskOnce(), { runMs: 120_000, drainMs: 30_000 })
       joinRanLast(s.dir, runId)
-      await onlyReplaysOrLateStartsIgnored(s.ns, runId)
+      await assertOnlyReplaysIgnored(s.ns, runId)
       s.assertOthersAlive(armed)
     }))
 
@@ -93,7 +78,7 @@ describe('fan-out in chunks under coordinator crashes', { concurrency: 2 }, () =
       s.coordinator()
       await assertSettled(s, runId, everyTaskOnce(), { runMs: 120_000, drainMs: 30_000 })
       joinRanLast(s.dir, runId)
-      await onlyReplaysOrLateStartsIgnored(s.ns, runId)
+      await assertOnlyReplaysIgnored(s.ns, runId)
       s.assertOthersAlive(first)
     }))
 })

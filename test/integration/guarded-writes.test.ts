@@ -10,34 +10,43 @@ import { createTestNamespace, eventually, type TestNamespace } from '../support/
 import { deploy, trigger } from '../support/runs.js'
 
 // Guarded writes (style rule 12): every task and run update of a batch carries the status and
-// attempt the row had when the batch loaded it under the run lock. A write that sneaks in
+// attempt the row had when the batch loaded it (and the run's version). A write that sneaks in
 // between — here another connection that changes a task row without taking the run lock — makes
-// the batch's update match no row: the batch rolls back as a bug, loudly, instead of silently
-// overwriting what the other writer did.
+// the batch's update match no row, and its write statement fails as a whole. Under the run lock
+// that is a bug, logged loudly; an optimistic batch (no lock) takes it as a conflict and is
+// applied again under the lock. Either way nothing the other writer did is overwritten.
 
 let ns: TestNamespace
-let coordinator: Coordinator
+let coordinator: Coordinator | undefined
 const logLines: string[] = []
 
 before(async () => {
   ns = await createTestNamespace('guarded')
+})
+
+async function startWith(optimisticApply: boolean): Promise<void> {
+  await coordinator?.stop()
+  logLines.length = 0
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       logLines.push(...chunk.toString().split('\n').filter(Boolean))
       done()
     },
   })
-  coordinator = await startCoordinator({ config: ns.config, logger: createLogger({ level: 'warn', destination: sink }) })
-})
+  coordinator = await startCoordinator({ config: ns.config, optimisticApply, logger: createLogger({ level: 'warn', destination: sink }) })
+}
 
 after(async () => {
-  await coordinator.stop()
+  await coordinator?.stop()
   await ns.close()
   await assertNoLeaks()
 })
 
-test('a task row changed outside the run lock between load and write aborts the batch: nothing is overwritten, the bug is logged', async () => {
-  await deploy(ns, { name: 'guarded', tasks: { a: { queue: 'nobody_here' } } })
+/**
+ * Runs `guarded` to a queued `a`, then publishes w-real's start while an intruder holds a's row
+ * lock, and changes the row (running on w-intruder) once the batch's update waits for it.
+ */
+async function startBehindAnIntruder(): Promise<{ runId: string; started: TaskEvent }> {
   const runId = await trigger(ns, 'guarded')
   await eventually(async () => (await ns.db.selectFrom('task_states').select('status').where('run_id', '=', runId).executeTakeFirst())?.status === 'queued', 'task a queued')
 
@@ -50,8 +59,8 @@ test('a task row changed outside the run lock between load and write aborts the 
     await intruder.query('BEGIN')
     await intruder.query(`SELECT 1 FROM task_states WHERE run_id = $1 AND task_id = 'a' FOR UPDATE`, [runId])
 
-    // The worker's start: the coordinator locks the run, loads a (queued), decides running, and
-    // its UPDATE waits for the intruder's row lock.
+    // The worker's start: the coordinator loads a (queued; under the run lock, or none when
+    // optimistic), decides running, and its UPDATE waits for the intruder's row lock.
     await publishJson(ns.js, ns.subjects.task(runId), started.id, started)
     await eventually(async () => {
       const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
@@ -65,10 +74,11 @@ test('a task row changed outside the run lock between load and write aborts the 
   } finally {
     await intruder.end()
   }
+  return { runId, started }
+}
 
-  // The batch was rolled back and reported; its retry (run alone) sees the row as it is now:
-  // attempt 1 is already running (on w-intruder), so w-real's start is ignored.
-  await eventually(() => logLines.some((l) => l.includes('BUG: a guarded write')), 'the guarded-write error to be logged')
+/** w-real's start was applied again on the row as the intruder left it: ignored, nothing overwritten. */
+async function assertStartIgnored(runId: string, started: TaskEvent): Promise<void> {
   const ignored = await eventually(
     async () => ns.db.selectFrom('history').select(['kind', 'reason']).where('run_id', '=', runId).where('event_id', '=', started.id).executeTakeFirst(),
     'the retried start to be recorded',
@@ -79,8 +89,26 @@ test('a task row changed outside the run lock between load and write aborts the 
   assert.deepEqual(row, { status: 'running', worker_id: 'w-intruder' })
   const startTransitions = await ns.db.selectFrom('history').select('id').where('run_id', '=', runId).where('kind', '=', 'transition').where('to_status', '=', 'running').execute()
   assert.equal(startTransitions.length, 0, 'no queued → running transition was written by the coordinator')
+}
+
+test('a task row changed outside the run lock between load and write aborts the locked batch: nothing is overwritten, the bug is logged', async () => {
+  await deploy(ns, { name: 'guarded', tasks: { a: { queue: 'nobody_here' } } })
+  await startWith(false)
+  const { runId, started } = await startBehindAnIntruder()
+
+  // The batch was rolled back and reported; its retry (run alone) sees the row as it is now:
+  // attempt 1 is already running (on w-intruder), so w-real's start is ignored.
+  await eventually(() => logLines.some((l) => l.includes('BUG: a guarded write')), 'the guarded-write error to be logged')
+  await assertStartIgnored(runId, started)
   const logged = JSON.parse(logLines.find((l) => l.includes('BUG: a guarded write'))!) as { level: number; runs: string[]; err: { code: string } }
   assert.equal(logged.level, 50, 'logged at error level')
   assert.deepEqual(logged.runs, [runId])
   assert.equal(logged.err.code, 'GUARDED_WRITE_MISMATCH')
+})
+
+test('the same intrusion under an optimistic batch is a conflict, not a bug: applied again under the lock, nothing overwritten, nothing logged', async () => {
+  await startWith(true)
+  const { runId, started } = await startBehindAnIntruder()
+  await assertStartIgnored(runId, started)
+  assert.deepEqual(logLines.filter((l) => l.includes('guarded write')), [], 'a conflict is not logged as a bug')
 })

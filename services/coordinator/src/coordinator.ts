@@ -65,6 +65,8 @@ export interface CoordinatorOptions {
   readonly admissionIntervalMs?: number
   /** Age after which an unpublished outbox row is re-published by the relay (default 2 s). */
   readonly relayAfterMs?: number
+  /** Apply batches of workers' task events without locks first (default true; tests of the locked path turn it off). */
+  readonly optimisticApply?: boolean
   /** Called after each committed event batch. */
   readonly onBatch?: (info: { messages: number; transitions: number }) => void
 }
@@ -132,6 +134,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     // A wide fan-out's next chunk is a timer due now: fire it without waiting for the next poll.
     onContinuation: () => timers.runNow(),
     ...(options.batchMax ? { batchMax: options.batchMax } : {}),
+    ...(options.optimisticApply === false ? { optimistic: false } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   })
   const jobs = [

@@ -7,7 +7,7 @@ import * as m0004 from './migrations/0004_archived_workflows.js'
 import * as m0005 from './migrations/0005_leases_and_dead_letter_counts.js'
 import * as m0006 from './migrations/0006_access_control.js'
 import * as m0007 from './migrations/0007_operator_actions.js'
-import * as m0008 from './migrations/0008_fanout_continuation.js'
+import * as m0008 from './migrations/0008_hot_path.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,7 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_leases_and_dead_letter_counts': m0005,
   '0006_access_control': m0006,
   '0007_operator_actions': m0007,
-  '0008_fanout_continuation': m0008,
+  '0008_hot_path': m0008,
 }
 
 /** The names of every migration `migrateToLatest` applies, in order. */

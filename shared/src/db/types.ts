@@ -56,6 +56,8 @@ export interface RunsTable {
   backfill_id: string | null
   /** The cron time a scheduled run is for. */
   scheduled_for: Timestamp | null
+  /** Bumped by every batch that touches the run: an unlocked batch writes only if it is unchanged. */
+  version: Generated<string>
 }
 
 /** The current state of one task in one run, with counters of its upstream outcomes. */

@@ -7,6 +7,7 @@ import {
   type BackfillRequested,
   type Db,
   type RunRequested,
+  type RunRow,
   type SourceLanded,
   type Subjects,
 } from '@baton/shared'
@@ -20,8 +21,8 @@ import { writeAttemptsStatements } from '../db/attempts.js'
 import { GuardedWriteError, writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
-import { lockRuns, updateRunsStatement } from '../db/runs.js'
-import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js'
+import { lockRuns, readRuns, updateRunsStatement } from '../db/runs.js'
+import { loadOutputs, loadTaskViews, readRunsWithTasks, updateTasksStatement, type LoadedTaskView } from '../db/tasks.js'
 import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
@@ -120,6 +121,8 @@ export interface ApplyContext {
   readonly alerting?: { readonly routes: AlertRoutes; readonly repeatWindowMs: number }
   /** Most partitions one backfill may span (BATON_BACKFILL_MAX_PARTITIONS). */
   readonly backfillMaxPartitions?: number
+  /** Try a batch of task events without locks first (default true; applyBatch). */
+  readonly optimistic?: boolean
   /** Subject and payload of rejected inputs, for the dead-letter table. */
   readonly describe: (ref: number) => { subject: string; msgId: string | null; payload: string }
 }
@@ -127,16 +130,73 @@ export interface ApplyContext {
 /**
  * Applies a batch of events, run requests and due timers in ONE transaction: runs are locked in
  * id order, every decision of the pure machine is folded into per-run working copies, and the
- * resulting task/run/attempt rows, history, timers and outbox are written with a handful of
- * set-based statements. Nothing is published here: the caller publishes the returned outbox
- * after commit (brief §3, rule 1).
+ * resulting task/run/attempt rows, history, timers and outbox are written with one set-based
+ * statement. Nothing is published here: the caller publishes the returned outbox after commit
+ * (brief §3, rule 1).
+ *
+ * A batch of workers' task events alone is first tried optimistically (`optimisticBatch`):
+ * read without locks, decide, and write in ONE statement that is its own transaction and
+ * applies only if every run's version is still the one read. Two round trips instead of five;
+ * a conflict, or a decision that needs more than that statement (an alert to raise or resolve,
+ * a run that finished), falls back to the locked path, which decides again from scratch.
  */
 export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): Promise<BatchOutcome> {
+  if (ctx.optimistic !== false && optimisticBatch(input)) {
+    try {
+      const outcome = await applyInTransaction(db, input, ctx, 'optimistic')
+      optimisticCounts.applied++
+      return outcome
+    } catch (e) {
+      if (!(e instanceof NeedsLockError) && !(e instanceof GuardedWriteError)) throw e
+      optimisticCounts[e instanceof NeedsLockError ? 'needsLock' : 'conflicts']++
+    }
+  }
   return db.transaction().execute((trx) => applyInTransaction(trx, input, ctx))
 }
 
-/** `applyBatch` inside a transaction the caller already holds (the scheduler, admission). */
-export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyContext): Promise<BatchOutcome> {
+/** How optimistic batches ended since the process started (benchmarks and metrics read it). */
+export const optimisticCounts = { applied: 0, conflicts: 0, needsLock: 0 }
+
+/** Task events of workers only: the common batch, whose decisions touch task rows and nothing else. */
+function optimisticBatch(input: BatchInput): boolean {
+  const only = (xs: readonly unknown[] | undefined) => (xs ?? []).length === 0
+  if (!only(input.requests) || !only(input.timers) || !only(input.landings) || !only(input.backfills) || !only(input.pauses) || !only(input.starts)) return false
+  const events = input.events ?? []
+  return events.length > 0 && events.every((e) => e.event.type === 'task.started' || e.event.type === 'task.heartbeat' || e.event.type === 'task.succeeded' || e.event.type === 'task.failed')
+}
+
+/**
+ * The batch's runs: locked in id order, or — optimistic — read without a lock, together with the
+ * task rows the events need when every run's version is known already (one round trip, not two).
+ */
+async function readBatchRuns(
+  db: Db,
+  runIds: readonly string[],
+  events: readonly RunEventItem[],
+  ctx: ApplyContext,
+  mode: 'locked' | 'optimistic',
+): Promise<{ rows: RunRow[]; prefetched: LoadedTaskView[] }> {
+  if (mode === 'locked') return { rows: await lockRuns(db, runIds), prefetched: [] }
+  const pairs = new Map<string, { runId: string; taskId: string }>()
+  for (const e of events) {
+    const workflow = ctx.definitions.forRun(e.runId)
+    const need = workflow ? tasksToPrefetch(e.event, { workflow }) : 'all'
+    if (need === 'all') return { rows: await readRuns(db, runIds), prefetched: [] }
+    for (const taskId of need) pairs.set(`${e.runId}/${taskId}`, { runId: e.runId, taskId })
+  }
+  const read = await readRunsWithTasks(db, runIds, [...pairs.values()])
+  return { rows: read.runs, prefetched: read.tasks }
+}
+
+/** An optimistic batch decided something only the locked path writes: apply it that way. */
+class NeedsLockError extends Error {}
+
+/**
+ * `applyBatch` inside a transaction the caller already holds (the scheduler, admission). With
+ * `optimistic`, `trx` is the pool itself: nothing is locked, and the single write statement
+ * checks every touched run's version (applyBatch).
+ */
+export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyContext, mode: 'locked' | 'optimistic' = 'locked'): Promise<BatchOutcome> {
   const { now } = ctx
   const rejected = new Map<number, string>((input.invalid ?? []).map((i) => [i.ref, i.reason]))
   const timerItems = input.timers ?? []
@@ -152,13 +212,15 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
   const starts = [...created.started, ...(input.starts ?? [])]
 
   const runIds = new Set<string>([...events.map((e) => e.runId), ...timerItems.map((t) => t.runId), ...starts])
-  const rows = await lockRuns(trx, [...runIds])
+  const { rows, prefetched } = await readBatchRuns(trx, [...runIds], events, ctx, mode)
   const works = new Map<string, RunWork>()
   for (const row of rows) {
     const wf = await ctx.definitions.get(trx, row.version_hash)
     if (!wf) throw new Error(`workflow version ${row.version_hash} of run ${row.id} is missing`)
+    ctx.definitions.rememberRun(row.id, row.version_hash)
     works.set(row.id, new RunWork(row, wf))
   }
+  for (const t of prefetched) works.get(t.runId)?.load(t)
 
   type Pending = { work: RunWork; event: MachineEvent; eventId: string | null; external: boolean }
   let wave: Pending[] = []
@@ -235,6 +297,11 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
   }
 
+  if (mode === 'optimistic') {
+    // What the one write statement cannot do: alerts raised or resolved, a finished run's SLA.
+    const all = [...works.values()]
+    if (slaMissed.length > 0 || all.some((w) => succeededInBatch(w) || alertCausesOf(w).length > 0 || approvalsEnded(w).length > 0)) throw new NeedsLockError()
+  }
   const alerting = ctx.alerting
   if (alerting) {
     const causes = [...works.values()].flatMap(alertCausesOf)
@@ -260,8 +327,11 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     return { ...where, reason }
   })
   const taskUpdates = all.flatMap((w) => w.taskUpdates())
-  const runUpdates = all.flatMap((w) => w.runUpdate() ?? [])
-  const { rows: returned, counts } = await writeBatchCounted(
+  const runUpdates = all.map((w) => w.runUpdate())
+  const writes = taskUpdates.length > 0 || runUpdates.length > 0 || outbox.length > 0
+  // Optimistic: the write statement is the commit, so "before commit" is before it.
+  if (mode === 'optimistic' && writes) crashPoint(CrashPoint.batchBeforeCommit)
+  const { rows: returned } = await writeBatchCounted(
     trx,
     [
       updateTasksStatement(taskUpdates),
@@ -273,20 +343,20 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       insertDeadLettersStatement(letters),
     ],
     insertOutboxStatement(outbox),
-    // Wakes the API's live-updates tails when this transaction commits (docs/api.md, "Live updates (SSE)").
-    all.some((w) => w.history.length > 0) ? { notify: notifyHistoryWrittenExpression() } : {},
+    {
+      // Wakes the API's live-updates tails when this transaction commits (docs/api.md, "Live updates (SSE)").
+      ...(all.some((w) => w.history.length > 0) ? { notify: notifyHistoryWrittenExpression() } : {}),
+      // Every guarded update must find its row as it was loaded (task status and attempt, run
+      // status and version), or the statement fails as a whole: under the run lock that is a
+      // bug (a write outside the lock), unlocked it is a conflict and the batch is applied locked.
+      expected: [taskUpdates.length, runUpdates.length],
+      runs: all.map((w) => w.view.id),
+    },
   )
-  // Every guarded update must have found its row as it was loaded under the run lock; anything
-  // else means a write this batch did not see, a bug: abort (the transaction rolls back).
-  if (counts[0] !== taskUpdates.length || counts[1] !== runUpdates.length) {
-    throw new GuardedWriteError(`guarded write mismatch: ${counts[0]} of ${taskUpdates.length} task rows and ${counts[1]} of ${runUpdates.length} run rows still had the status they were loaded with`, {
-      runs: [...new Set([...taskUpdates.map((u) => u.runId), ...runUpdates.map((u) => u.id)])],
-    })
-  }
   const ids = new Map(returned.map((r) => [String(r.msg_id), Number(r.id)]))
   const committed = outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! }))
   // Only a batch that writes something: an idle scheduler tick would die on its empty batch.
-  if (taskUpdates.length > 0 || runUpdates.length > 0 || outbox.length > 0) crashPoint(CrashPoint.batchBeforeCommit)
+  if (mode === 'locked' && writes) crashPoint(CrashPoint.batchBeforeCommit)
   return {
     outbox: committed,
     rejected,

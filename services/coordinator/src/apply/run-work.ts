@@ -144,12 +144,15 @@ export class RunWork {
     return [...this.dirtyTasks].map((id) => ({ ...this.tasks.get(id)!, runId: this.view.id, expected: this.loaded.get(id)! }))
   }
 
-  /** The run row to write, if it changed. */
-  runUpdate(): RunUpdate | undefined {
-    if (!this.runDirty) return undefined
+  /**
+   * The run row to write: always, since every batch that touches a run bumps its version (an
+   * unlocked batch that read it writes only if nobody did in between).
+   */
+  runUpdate(): RunUpdate {
     return {
       id: this.view.id,
       expectedStatus: this.row.status as RunStatus,
+      expectedVersion: String(this.row.version),
       status: this.view.status,
       tasksTerminal: this.view.tasksTerminal,
       tasksBad: this.view.tasksBad,

@@ -42,6 +42,8 @@ export interface EventConsumerDeps {
   readonly alerting?: ApplyContext['alerting']
   /** How long a batch of only `started`/`heartbeat` events waits for more (default START_HOLD_MS; 0: never). */
   readonly startHoldMs?: number
+  /** Apply batches of task events optimistically first (default true; apply-batch.ts). */
+  readonly optimistic?: boolean
   /** Called after a committed batch that left fan-out continuations due (the timer job fires them). */
   readonly onContinuation?: () => void
   /** Called after each committed batch (metrics, benchmarks). */
@@ -217,6 +219,7 @@ export class EventConsumer {
       ...(this.deps.backfillMaxPartitions ? { backfillMaxPartitions: this.deps.backfillMaxPartitions } : {}),
       ...(this.deps.alerting ? { alerting: this.deps.alerting } : {}),
       describe: (ref) => this.#describe(batch, ref),
+      ...(this.deps.optimistic === false ? { optimistic: false } : {}),
     }
     const outcome = await tracedApplyBatch(this.deps.db, input, ctx)
     crashPoint(CrashPoint.batchAfterCommit)

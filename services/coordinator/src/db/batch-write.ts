@@ -15,15 +15,20 @@ export async function writeBatch(db: Db, parts: readonly (RawBuilder<unknown> | 
   return (await writeBatchCounted(db, parts, returning)).rows
 }
 
+/** SQLSTATE raised by `baton_guard_failed` (migration 0008) inside a write statement. */
+const GUARD_FAILED = 'BT409'
+
 /**
  * `writeBatch`, also returning how many rows each part wrote (`counts[i]` for `parts[i]`, 0 for
- * an absent part): guarded updates compare them with what they expected.
+ * an absent part). `expected[i]`, when given, is how many rows guarded part i must write: the
+ * statement checks it itself and fails as a whole (GuardedWriteError) when a part wrote fewer,
+ * so nothing of it is kept even when it runs as its own transaction.
  */
 export async function writeBatchCounted(
   db: Db,
   parts: readonly (RawBuilder<unknown> | undefined)[],
   returning?: RawBuilder<unknown>,
-  options: { readonly notify?: RawBuilder<unknown> } = {},
+  options: { readonly notify?: RawBuilder<unknown>; readonly expected?: readonly (number | undefined)[]; readonly runs?: readonly string[] } = {},
 ): Promise<{ rows: Record<string, unknown>[]; counts: number[] }> {
   const present = parts.map((p, i) => ({ p, i })).filter((x): x is { p: RawBuilder<unknown>; i: number } => x.p !== undefined)
   if (!returning && present.length === 0 && !options.notify) return { rows: [], counts: parts.map(() => 0) }
@@ -35,14 +40,28 @@ export async function writeBatchCounted(
   // A notification (pg_notify) rides in the same statement: no round trip of its own.
   const notify = options.notify ? sql`, (${options.notify}) IS NULL AS __notified` : sql``
   const notified = options.notify ? sql`, c.__notified` : sql``
-  const final = returning ? sql`SELECT c.__counts ${notified}, o.* FROM (SELECT ${countsColumn} AS __counts ${notify}) c LEFT JOIN out o ON true` : sql`SELECT ${countsColumn} AS __counts ${notify}`
+  const guarded = present.filter(({ i }) => options.expected?.[i] !== undefined)
+  const guard =
+    guarded.length > 0
+      ? sql`, CASE WHEN ARRAY[${sql.join(guarded.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `)}] <> ${guarded.map(({ i }) => options.expected![i]!)}::int[]
+          THEN baton_guard_failed(${guarded.map(({ i }) => options.expected![i]!).join('/')}::text || ' rows expected, written: ' || ARRAY[${sql.join(guarded.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `)}]::text) END AS __guard`
+      : sql``
+  const final = returning
+    ? sql`SELECT c.__counts ${notified}, o.* FROM (SELECT ${countsColumn} AS __counts ${notify} ${guard}) c LEFT JOIN out o ON true`
+    : sql`SELECT ${countsColumn} AS __counts ${notify} ${guard}`
   const q = sql<Record<string, unknown> & { __counts: number[] }>`${sql.raw(PREPARE)} ${ctes.length > 0 ? sql`WITH ${sql.join(ctes, sql`, `)}` : sql``} ${final}`
-  const result = await q.execute(db)
+  let result
+  try {
+    result = await q.execute(db)
+  } catch (e) {
+    if ((e as { code?: string }).code === GUARD_FAILED) throw new GuardedWriteError((e as Error).message, { runs: options.runs ?? [] })
+    throw e
+  }
   const got = result.rows[0]?.__counts ?? []
   const all = parts.map(() => 0)
   present.forEach(({ i }, k) => (all[i] = Number(got[k] ?? 0)))
   const rows = returning
-    ? result.rows.filter((r) => Object.entries(r).some(([k, v]) => k !== '__counts' && k !== '__notified' && v !== null)).map(({ __counts: _c, __notified: _n, ...rest }) => rest)
+    ? result.rows.filter((r) => Object.entries(r).some(([k, v]) => k !== '__counts' && k !== '__notified' && k !== '__guard' && v !== null)).map(({ __counts: _c, __notified: _n, __guard: _g, ...rest }) => rest)
     : []
   return { rows, counts: all }
 }

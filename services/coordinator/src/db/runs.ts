@@ -52,11 +52,20 @@ export async function lockRuns(db: Db, ids: readonly string[]): Promise<RunRow[]
   return r.rows
 }
 
+/** Reads runs without locking them (an optimistic batch: its write checks their versions instead). */
+export async function readRuns(db: Db, ids: readonly string[]): Promise<RunRow[]> {
+  if (ids.length === 0) return []
+  const r = await sql<RunRow>`${sql.raw(PREPARE)} SELECT * FROM runs WHERE id = ANY(${[...ids]}::uuid[])`.execute(db)
+  return r.rows
+}
+
 /** A run's new counters and status. */
 export interface RunUpdate {
   id: string
   /** The status the run had when the batch locked it: the update applies only if it still has it. */
   expectedStatus: RunStatus
+  /** The version the batch read: the update applies only if it is unchanged (and bumps it). */
+  expectedVersion: string
   status: RunStatus
   tasksTerminal: number
   tasksBad: number
@@ -78,6 +87,7 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
     updates.map((u) => ({
       id: u.id,
       expected_status: u.expectedStatus,
+      expected_version: u.expectedVersion,
       status: u.status,
       tasks_terminal: u.tasksTerminal,
       tasks_bad: u.tasksBad,
@@ -94,10 +104,11 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       cancel_reason = v.cancel_reason,
       started_at = COALESCE(v.started_at, r.started_at),
       finished_at = CASE WHEN v.clear_finished THEN NULL ELSE COALESCE(v.finished_at, r.finished_at) END,
+      version = r.version + 1,
       updated_at = now()
-    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz, clear_finished boolean)
-    -- Guarded: the caller checks that every row matched (style rule 12).
-    WHERE r.id = v.id AND r.status = v.expected_status
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, expected_version bigint, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz, clear_finished boolean)
+    -- Guarded: the batch's write statement fails unless every row matched (style rule 12).
+    WHERE r.id = v.id AND r.status = v.expected_status AND r.version = v.expected_version
   `
 }
 

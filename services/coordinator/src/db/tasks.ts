@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import { PREPARE, type Db, type TaskError, type TaskStatus } from '@baton/shared'
+import { PREPARE, type Db, type RunRow, type TaskError, type TaskStatus } from '@baton/shared'
 import type { TaskView } from '../lifecycle/types.js'
 
 /** Inserts the `pending` rows of new runs' tasks in one statement. */
@@ -24,7 +24,7 @@ export async function loadTaskViews(
   db: Db,
   allOf: readonly string[],
   pairs: readonly { runId: string; taskId: string }[],
-): Promise<(TaskView & { runId: string; stored: StoredTaskTimes })[]> {
+): Promise<LoadedTaskView[]> {
   if (allOf.length === 0 && pairs.length === 0) return []
   const rows = await sql<{
     run_id: string
@@ -61,6 +61,37 @@ export async function loadTaskViews(
     workerId: r.worker_id,
     stored: { queuedAt: r.queued_at, startedAt: r.started_at },
   }))
+}
+
+/** A loaded task view, with the run it belongs to and its stored times. */
+export type LoadedTaskView = TaskView & { runId: string; stored: StoredTaskTimes }
+
+/**
+ * Reads runs and some of their task rows in ONE statement, without locking (an optimistic
+ * batch: its write checks the runs' versions). Each run row carries its requested tasks as a
+ * JSON array of arrays, in the column order below.
+ */
+export async function readRunsWithTasks(db: Db, runIds: readonly string[], pairs: readonly { runId: string; taskId: string }[]): Promise<{ runs: RunRow[]; tasks: LoadedTaskView[] }> {
+  if (runIds.length === 0) return { runs: [], tasks: [] }
+  type Packed = [string, TaskStatus, number, number, number, number, number, number, string | null, string | null, string | null]
+  const rows = await sql<RunRow & { __tasks: Packed[] | null }>`${sql.raw(PREPARE)}
+    SELECT r.*, (
+      SELECT jsonb_agg(jsonb_build_array(t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at))
+      FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
+      JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
+      WHERE p.run_id = r.id
+    ) AS __tasks
+    FROM runs r WHERE r.id = ANY(${[...runIds]}::uuid[])
+  `.execute(db)
+  const tasks: LoadedTaskView[] = []
+  const runs = rows.rows.map(({ __tasks, ...run }) => {
+    for (const [taskId, status, attempt, attemptBase, nUpstream, nSucceeded, nFailed, nSkipped, workerId, queuedAt, startedAt] of __tasks ?? []) {
+      const stored = { queuedAt: queuedAt === null ? null : new Date(queuedAt), startedAt: startedAt === null ? null : new Date(startedAt) }
+      tasks.push({ runId: run.id, taskId, status, attempt, attemptBase, nUpstream, nSucceeded, nFailed, nSkipped, workerId, stored })
+    }
+    return run as RunRow
+  })
+  return { runs, tasks }
 }
 
 /** Outputs of (run, task) pairs, for building downstream commands' inputs. */

@@ -6,7 +6,25 @@ import { loadVersion, type CompiledWorkflow, type Db } from '@baton/shared'
  */
 export class DefinitionCache {
   readonly #entries = new Map<string, CompiledWorkflow>()
-  constructor(private readonly maxEntries = 500) {}
+  /** Which version each recently seen run uses (a run's version never changes). */
+  readonly #runs = new Map<string, string>()
+  constructor(
+    private readonly maxEntries = 500,
+    private readonly maxRuns = 20_000,
+  ) {}
+
+  /** Remembers the version a run uses, so its next batch can plan its reads before reading it. */
+  rememberRun(runId: string, hash: string): void {
+    if (this.#runs.has(runId)) return
+    this.#runs.set(runId, hash)
+    if (this.#runs.size > this.maxRuns) this.#runs.delete(this.#runs.keys().next().value!)
+  }
+
+  /** The compiled version of a recently seen run, without any I/O; undefined when not known here. */
+  forRun(runId: string): CompiledWorkflow | undefined {
+    const hash = this.#runs.get(runId)
+    return hash === undefined ? undefined : this.#entries.get(hash)
+  }
 
   /** The compiled version, loading it on a miss; undefined when no such version is stored. */
   async get(db: Db, hash: string): Promise<CompiledWorkflow | undefined> {
