@@ -22,8 +22,9 @@ ALL_TESTS = $(UNIT_TESTS) $(SUITE_TESTS)
 
 DEMO := examples/daily_revenue/demo.ts
 BENCH := test/bench/run.ts
+BENCH_PEERS := test/bench/peers/run.ts
 
-.PHONY: help setup node-deps services build pack lint demo test test-unit typecheck bench services-stop clean
+.PHONY: help setup node-deps services build pack lint demo test test-unit typecheck bench bench-peers services-stop clean
 
 help:
 	@echo "make demo           set up (deps + NATS + Postgres), then run the example pipeline"
@@ -33,6 +34,7 @@ help:
 	@echo "make pack           build, then write installable tarballs to dist/packages/"
 	@echo "make lint           ESLint: the package graph (no cycles, no deep imports, services apart)"
 	@echo "make bench          set up, then run the benchmarks"
+	@echo "make bench-peers    set up, then Baton side by side with graphile-worker, pg-boss, BullMQ (BENCH_PEERS_SCALE=0.1 BENCH_PEERS_REPS=1 for a quick look)"
 	@echo "make chaos          seeded chaos run on private servers: MINUTES=2, SEED=random (printed first; SEED=n replays)"
 	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
 	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
@@ -84,6 +86,12 @@ bench: setup build
 	@bash scripts/ensure-chromium.sh
 	@test -f $(BENCH) || { echo "$(BENCH) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(BENCH)
+
+# Same workloads on Baton and three job queues, interleaved, 3 repetitions (docs/operations.md,
+# "Side by side with job queues"). BullMQ gets a private redis-server the bench starts and stops.
+bench-peers: setup build
+	@bash scripts/ensure-redis.sh
+	$(NODE_TSX) $(BENCH_PEERS)
 
 # A seeded, replayable chaos run with its own nats-server and Postgres (docs/chaos.md).
 # JSON lines on stdout (the seed first, after the build's lines), progress on stderr; exit 0 only

@@ -84,6 +84,13 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
     assert.equal(delta('baton_event_batch_size_sum'), 7)
     const batches = delta('baton_event_batch_size_count')
     assert.ok(batches >= 1 && batches <= 7, `${batches} batches`)
+    // Batches of task events alone are tried without locks: the starts and flaky's failure are
+    // applied that way; done's success finishes the run (its alerts, SLA), which only the locked
+    // path writes. The run request's batch is never tried.
+    const optimistic = (outcome: string) => delta('baton_optimistic_batches_total', { outcome })
+    assert.ok(optimistic('applied') >= 1, `${optimistic('applied')} applied optimistically`)
+    assert.ok(optimistic('needs_lock') >= 1, 'the run-finishing batch needed the locks')
+    assert.ok(optimistic('applied') + optimistic('conflict') + optimistic('needs_lock') <= batches - 1, 'only batches of task events are tried')
 
     // The worker's side, on the same endpoint.
     assert.equal(delta('baton_worker_attempts_total', { queue: 'metered', outcome: 'succeeded' }), 2)

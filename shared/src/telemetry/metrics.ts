@@ -65,6 +65,8 @@ export interface BatonMetrics {
   readonly scheduleToStart: HistogramMetric<{ queue: string }>
   readonly taskDuration: HistogramMetric<{ workflow: string; outcome: AttemptOutcome }>
   readonly eventBatchSize: HistogramMetric<Record<never, string>>
+  /** How batches of task events were applied: `optimistic`, or `locked` after a `conflict` or because it `needs_lock`. */
+  readonly optimisticBatches: CounterMetric<{ outcome: 'applied' | 'conflict' | 'needs_lock' }>
   readonly workerAttempts: CounterMetric<{ queue: string; outcome: WorkerAttemptOutcome; kind?: string }>
   readonly workerAttemptDuration: HistogramMetric<{ queue: string; workflow: string; outcome: WorkerAttemptOutcome }>
   /** Attempts running on this worker (add +1 / -1). */
@@ -147,6 +149,7 @@ const instruments = {
   scheduleToStart: histogram('baton_schedule_to_start_seconds', 'Time from a task attempt being queued to its start, by queue', WAIT_BUCKETS, 's'),
   taskDuration: histogram('baton_task_duration_seconds', 'Time from a task attempt starting to its end, by workflow and outcome', DURATION_BUCKETS, 's'),
   eventBatchSize: histogram('baton_event_batch_size', 'Events applied per coordinator transaction', BATCH_BUCKETS),
+  optimisticBatches: counter('baton_optimistic_batches_total', 'Batches of task events tried without locks, by outcome (applied; conflict or needs_lock: applied again under the run locks)'),
   workerAttempts: counter('baton_worker_attempts_total', 'Attempts finished by this worker, by queue and outcome (succeeded, failed, aborted, not_started, not_owner)'),
   workerAttemptDuration: histogram('baton_worker_attempt_duration_seconds', "Time an attempt's handler ran on this worker, by queue, workflow and outcome", DURATION_BUCKETS, 's'),
   workerInFlight: counter('baton_worker_attempts_in_flight', 'Attempts running on this worker, by queue', true),

@@ -7,7 +7,6 @@ import {
   type BackfillRequested,
   type Db,
   type RunRequested,
-  type RunRow,
   type SourceLanded,
   type Subjects,
 } from '@baton/shared'
@@ -21,11 +20,12 @@ import { writeAttemptsStatements } from '../db/attempts.js'
 import { GuardedWriteError, writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
-import { lockRuns, readRuns, updateRunsStatement } from '../db/runs.js'
-import { loadOutputs, loadTaskViews, readRunsWithTasks, updateTasksStatement, type LoadedTaskView } from '../db/tasks.js'
+import { updateRunsStatement } from '../db/runs.js'
+import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js'
 import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
+import { countOptimistic, NeedsLockError, optimisticBatch, readBatchRuns } from './optimistic.js'
 import { TimerKind, type MachineEvent } from '../lifecycle/types.js'
 import { alertCausesOf, approvalsEnded, succeededInBatch } from '../alerts/batch-alerts.js'
 import { raiseAlerts } from '../alerts/alert-store.js'
@@ -144,52 +144,15 @@ export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): 
   if (ctx.optimistic !== false && optimisticBatch(input)) {
     try {
       const outcome = await applyInTransaction(db, input, ctx, 'optimistic')
-      optimisticCounts.applied++
+      countOptimistic('applied')
       return outcome
     } catch (e) {
       if (!(e instanceof NeedsLockError) && !(e instanceof GuardedWriteError)) throw e
-      optimisticCounts[e instanceof NeedsLockError ? 'needsLock' : 'conflicts']++
+      countOptimistic(e instanceof NeedsLockError ? 'needs_lock' : 'conflict')
     }
   }
   return db.transaction().execute((trx) => applyInTransaction(trx, input, ctx))
 }
-
-/** How optimistic batches ended since the process started (benchmarks and metrics read it). */
-export const optimisticCounts = { applied: 0, conflicts: 0, needsLock: 0 }
-
-/** Task events of workers only: the common batch, whose decisions touch task rows and nothing else. */
-function optimisticBatch(input: BatchInput): boolean {
-  const only = (xs: readonly unknown[] | undefined) => (xs ?? []).length === 0
-  if (!only(input.requests) || !only(input.timers) || !only(input.landings) || !only(input.backfills) || !only(input.pauses) || !only(input.starts)) return false
-  const events = input.events ?? []
-  return events.length > 0 && events.every((e) => e.event.type === 'task.started' || e.event.type === 'task.heartbeat' || e.event.type === 'task.succeeded' || e.event.type === 'task.failed')
-}
-
-/**
- * The batch's runs: locked in id order, or — optimistic — read without a lock, together with the
- * task rows the events need when every run's version is known already (one round trip, not two).
- */
-async function readBatchRuns(
-  db: Db,
-  runIds: readonly string[],
-  events: readonly RunEventItem[],
-  ctx: ApplyContext,
-  mode: 'locked' | 'optimistic',
-): Promise<{ rows: RunRow[]; prefetched: LoadedTaskView[] }> {
-  if (mode === 'locked') return { rows: await lockRuns(db, runIds), prefetched: [] }
-  const pairs = new Map<string, { runId: string; taskId: string }>()
-  for (const e of events) {
-    const workflow = ctx.definitions.forRun(e.runId)
-    const need = workflow ? tasksToPrefetch(e.event, { workflow }) : 'all'
-    if (need === 'all') return { rows: await readRuns(db, runIds), prefetched: [] }
-    for (const taskId of need) pairs.set(`${e.runId}/${taskId}`, { runId: e.runId, taskId })
-  }
-  const read = await readRunsWithTasks(db, runIds, [...pairs.values()])
-  return { rows: read.runs, prefetched: read.tasks }
-}
-
-/** An optimistic batch decided something only the locked path writes: apply it that way. */
-class NeedsLockError extends Error {}
 
 /**
  * `applyBatch` inside a transaction the caller already holds (the scheduler, admission). With
