@@ -5,6 +5,7 @@ import { uiBench } from './ui.js'
 import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 
 // `make bench`: prints one JSON line per measurement. Targets: design brief §5.
 // Sizes can be reduced for a quick look: BENCH_SCALE=0.1 make bench
@@ -22,11 +23,11 @@ function chain(name: string, length: number) {
   return { name, tasks }
 }
 
-async function withCoordinators<T>(env: BenchEnv, count: number, body: () => Promise<T>): Promise<T> {
+async function withCoordinators<T>(env: BenchEnv, count: number, body: (pids: number[]) => Promise<T>): Promise<T> {
   const children: ChildProcess[] = []
   for (let i = 0; i < count; i++) children.push(spawnCoordinator(env))
   try {
-    return await body()
+    return await body(children.map((c) => c.pid!))
   } finally {
     for (const c of children) await stopChild(c)
   }
@@ -138,6 +139,51 @@ async function fanout(): Promise<void> {
   }
 }
 
+/** Resident memory of a process in MiB (VmRSS from /proc). */
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Math.round(Number(kb) / 102.4) / 10
+}
+
+/**
+ * Coordinator memory over many runs (brief: flat): one coordinator, single-task runs requested
+ * back to back; RSS after 10% of them and after all of them (target: within 10%).
+ */
+async function memory(): Promise<void> {
+  const env = await benchEnv('memory')
+  try {
+    const total = n(100_000)
+    const early = Math.round(total / 10)
+    await deploy(env, { name: 'one', tasks: { t: { queue: 'bench' } } })
+    const worker = await noopWorker(env, 'bench')
+    const succeeded = async () => Number((await env.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirst())?.n)
+    const samples: Record<string, number> = {}
+    // RSS at every tenth: a leak keeps climbing, a heap that has found its size levels off.
+    const series: number[] = []
+    const start = performance.now()
+    await withCoordinators(env, 1, async (pids) => {
+      // Requests in flight are bounded so the measurement sees the coordinator's steady state, not its backlog.
+      for (let sent = 0; sent < total; ) {
+        const batch = Math.min(500, total - sent)
+        await Promise.all(Array.from({ length: batch }, () => requestRun(env, 'one')))
+        sent += batch
+        await until(async () => (await succeeded()) >= sent - 1000, 600_000, 'memory runs to keep up')
+        if (sent % early === 0) {
+          await until(async () => (await succeeded()) >= sent, 600_000, 'runs of this tenth')
+          series.push(rssMiB(pids[0]!))
+          samples.early ??= series[0]!
+        }
+      }
+      await until(async () => (await succeeded()) >= total, 600_000, 'all memory runs')
+      samples.late = rssMiB(pids[0]!)
+    })
+    await worker.stop()
+    emit({ bench: 'memory', runs: total, rss_mib_after_10pct: samples.early, rss_mib_after_all: samples.late, rss_mib_each_tenth: series, growth: r3(samples.late! / samples.early! - 1), seconds: r3((performance.now() - start) / 1000), target: 'growth <= 0.10' })
+  } finally {
+    await env.close()
+  }
+}
+
 const only = process.argv[2]
 if (!only || only === 'cli') emit(await cliStartup(n(20)))
 if (!only || only === 'handoff') await handoff()
@@ -146,6 +192,7 @@ if (!only || only === 'throughput') {
   await throughput(2)
 }
 if (!only || only === 'fanout') await fanout()
+if (!only || only === 'memory') await memory()
 if (!only || only === 'api') await apiBench(emit, n)
 if (!only || only === 'ui') await uiBench(emit, n)
 process.exit(0)
