@@ -67,6 +67,8 @@ export interface CoordinatorOptions {
   readonly relayAfterMs?: number
   /** Apply batches of workers' task events without locks first (default true; tests of the locked path turn it off). */
   readonly optimisticApply?: boolean
+  /** How long a batch of only starts waits for their results (default START_HOLD_MS; 0: never). */
+  readonly startHoldMs?: number
   /** Called after each committed event batch. */
   readonly onBatch?: (info: { messages: number; transitions: number }) => void
 }
@@ -135,6 +137,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     onContinuation: () => timers.runNow(),
     ...(options.batchMax ? { batchMax: options.batchMax } : {}),
     ...(options.optimisticApply === false ? { optimistic: false } : {}),
+    ...(options.startHoldMs !== undefined ? { startHoldMs: options.startHoldMs } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   })
   const jobs = [

@@ -17,7 +17,7 @@ import { producedLandings } from './produces.js'
 import { appendHistoryStatement } from '../db/history.js'
 import { notifyHistoryWrittenExpression } from '../db/history-notify.js'
 import { writeAttemptsStatements } from '../db/attempts.js'
-import { GuardedWriteError, writeBatchCounted } from '../db/batch-write.js'
+import { writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { updateRunsStatement } from '../db/runs.js'
@@ -25,7 +25,7 @@ import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js
 import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
-import { countOptimistic, NeedsLockError, optimisticBatch, readBatchRuns } from './optimistic.js'
+import { countOptimistic, isOptimisticConflict, NeedsLockError, optimisticBatch, readBatchRuns } from './optimistic.js'
 import { TimerKind, type MachineEvent } from '../lifecycle/types.js'
 import { alertCausesOf, approvalsEnded, succeededInBatch } from '../alerts/batch-alerts.js'
 import { raiseAlerts } from '../alerts/alert-store.js'
@@ -134,7 +134,7 @@ export interface ApplyContext {
  * statement. Nothing is published here: the caller publishes the returned outbox after commit
  * (brief §3, rule 1).
  *
- * A batch of workers' task events alone is first tried optimistically (`optimisticBatch`):
+ * A small batch of one run's task events (the hand-off) is first tried optimistically (`optimisticBatch`):
  * read without locks, decide, and write in ONE statement that is its own transaction and
  * applies only if every run's version is still the one read. Two round trips instead of five;
  * a conflict, or a decision that needs more than that statement (an alert to raise or resolve,
@@ -147,7 +147,7 @@ export async function applyBatch(db: Db, input: BatchInput, ctx: ApplyContext): 
       countOptimistic('applied')
       return outcome
     } catch (e) {
-      if (!(e instanceof NeedsLockError) && !(e instanceof GuardedWriteError)) throw e
+      if (!(e instanceof NeedsLockError) && !isOptimisticConflict(e)) throw e
       countOptimistic(e instanceof NeedsLockError ? 'needs_lock' : 'conflict')
     }
   }
@@ -297,8 +297,11 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
   const { rows: returned } = await writeBatchCounted(
     trx,
     [
-      updateTasksStatement(taskUpdates),
+      // The run rows first: the statement executes its parts in this order (writeBatchCounted),
+      // so like a locked batch it takes a run's row before any of its task rows — two writers
+      // of one run wait for each other there instead of deadlocking.
       updateRunsStatement(runUpdates),
+      updateTasksStatement(taskUpdates),
       ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
       appendHistoryStatement(all.flatMap((w) => w.history)),
       deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
@@ -312,7 +315,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       // Every guarded update must find its row as it was loaded (task status and attempt, run
       // status and version), or the statement fails as a whole: under the run lock that is a
       // bug (a write outside the lock), unlocked it is a conflict and the batch is applied locked.
-      expected: [taskUpdates.length, runUpdates.length],
+      expected: [runUpdates.length, taskUpdates.length],
       runs: all.map((w) => w.view.id),
     },
   )
