@@ -303,10 +303,10 @@ describe('outbox relay: claim, publish outside any transaction, delete', () => {
       FROM generate_series(1, ${2 * N}) AS i`.execute(ns.db)
 
     await Promise.all([coordinator(), coordinator()])
+    // A bound, not a speed claim: 10,000 rows on two cores the other suites share.
     await eventually(async () => {
       const r = await ns.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('msg_id', 'like', `relay.${run}.%`).executeTakeFirstOrThrow()
       return Number(r.n) === 0
-      // A bound, not a speed claim: 10,000 rows on two cores the other suites share.
     }, 'the outbox relayed and emptied', 90_000)
     // Stopping waits for relay ticks in flight and flushes their connections; then every publish has reached us.
     await stopCoordinators()
