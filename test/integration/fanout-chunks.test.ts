@@ -65,18 +65,20 @@ describe('fan-out in chunks under coordinator crashes', () => {
       s.assertOthersAlive(armed)
     }))
 
-  test('a coordinator SIGKILLed mid-fan-out (some children done, continuations pending) and restarted: each child runs once, the join once, after all', () =>
+  test('a coordinator SIGKILLed mid-fan-out (children running, most still to run or to report) and restarted: each child runs once, the join once, after all', () =>
     withScenario('fanout_kill', async (s) => {
       await deploy(s.ns, fanOutWorkflow())
       const first = s.coordinator()
       await s.ready(s.worker(), first)
       const runId = await trigger(s.ns, 'fan')
-      // Killed while the fan-out is under way: children have run, others are not told yet.
-      await eventually(() => Object.keys(s.executions(runId)).length >= 150, 'some children to run', 60_000)
+      // Killed once the first children have run: the chunks are committed within milliseconds of
+      // each other (the crash-point test above stops between two), so what is under way here is
+      // their commands, starts and results — and on a fast machine the last chunks.
+      await eventually(() => Object.keys(s.executions(runId)).length >= 20, 'some children to run', 60_000)
       first.child.kill('SIGKILL')
       await first.exited
-      const pending = Object.values(await committedStatuses(s.ns, runId)).filter((x) => x === 'pending').length
-      assert.ok(pending > 1, `killed mid-fan-out (${pending} tasks still pending)`)
+      const unfinished = Object.values(await committedStatuses(s.ns, runId)).filter((x) => !x.startsWith('succeeded')).length
+      assert.ok(unfinished > WIDTH / 2, `killed mid-fan-out (${unfinished} tasks not finished)`)
       s.coordinator()
       await assertSettled(s, runId, everyTaskOnce(), { runMs: 120_000, drainMs: 30_000 })
       joinRanLast(s.dir, runId)
