@@ -260,26 +260,23 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
   }
 
-  if (mode === 'optimistic') {
-    // What the one write statement cannot do: alerts raised or resolved, a finished run's SLA.
-    const all = [...works.values()]
-    if (slaMissed.length > 0 || all.some((w) => succeededInBatch(w) || alertCausesOf(w).length > 0 || approvalsEnded(w).length > 0)) throw new NeedsLockError()
-  }
+  const all = [...works.values()]
+  const causes = [...all.flatMap(alertCausesOf), ...slaMissed.map((w) => slaMissedCause(w, now))]
+  const approvals = all.flatMap(approvalsEnded)
+  const succeeded = all.filter(succeededInBatch)
+  // What the one optimistic write statement cannot do: alerts raised or resolved, a finished run's SLA.
+  if (mode === 'optimistic' && (causes.length > 0 || approvals.length > 0 || succeeded.length > 0)) throw new NeedsLockError()
   const alerting = ctx.alerting
   if (alerting) {
-    const causes = [...works.values()].flatMap(alertCausesOf)
-    for (const w of slaMissed) causes.push(slaMissedCause(w, now))
     await raiseAlerts(trx, causes, alerting.routes, alerting.repeatWindowMs, now)
-    await resolveAlertsByCause(trx, [...works.values()].flatMap(approvalsEnded), now)
+    await resolveAlertsByCause(trx, approvals, now)
   }
-  for (const w of works.values()) {
-    if (!succeededInBatch(w)) continue
+  for (const w of succeeded) {
     if (alerting) await resolveAlerts(trx, w.view.workflow, w.view.partition, w.view.id, now)
     if (w.workflow.definition.sla) w.timers.set('sla||0', { key: { kind: TimerKind.sla, taskId: '', attempt: 0 }, fireAt: null })
   }
   const slaTimers = await slaTimersFor(trx, created.created, ctx)
 
-  const all = [...works.values()]
   const timers = all.flatMap((w) => [...w.timers.values()].map((t) => ({ ...t.key, runId: w.view.id, fireAt: t.fireAt })))
   // Requests derived inside the transaction (readiness, backfills) have no source message:
   // their dead letter carries the request itself.

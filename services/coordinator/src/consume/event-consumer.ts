@@ -57,8 +57,8 @@ export interface EventConsumerDeps {
  * applied → ack; invalid → dead-letter + term; transient failure → nak with delay.
  */
 export class EventConsumer {
-  #buffer: JsMsg[] = []
-  #parsed: ParsedMessage[] = []
+  /** Arrived messages, each validated once on arrival. */
+  #buffer: { msg: JsMsg; parsed: ParsedMessage }[] = []
   #heldSince = 0
   #wake: (() => void) | undefined
   #stopped = false
@@ -79,13 +79,12 @@ export class EventConsumer {
     // messages still waiting here or in a slow transaction say they are being worked on.
     this.#keepAlive = setInterval(() => {
       for (const m of this.#batch) m.working()
-      for (const m of this.#buffer) m.working()
+      for (const b of this.#buffer) b.msg.working()
     }, COORDINATOR_ACK_WAIT_MS / 2)
     void (async () => {
       for await (const m of messages) {
         // Validated once, on arrival: the batch loop looks at what a message is before applying it.
-        this.#buffer.push(m)
-        this.#parsed.push(parseEventMessage(m.subject, m.data, this.deps.subjects))
+        this.#buffer.push({ msg: m, parsed: parseEventMessage(m.subject, m.data, this.deps.subjects) })
         this.#wake?.()
       }
     })().catch((e: unknown) => log.error({ err: e }, 'event consumer stopped'))
@@ -100,7 +99,7 @@ export class EventConsumer {
         await this.#sleep()
         continue
       }
-      if (holdMs > 0 && this.#parsed.every(isStartOnly)) {
+      if (holdMs > 0 && this.#buffer.every((b) => isStartOnly(b.parsed))) {
         this.#heldSince ||= performance.now()
         const left = this.#heldSince + holdMs - performance.now()
         if (left > 0) {
@@ -109,8 +108,9 @@ export class EventConsumer {
         }
       }
       this.#heldSince = 0
-      const batch = this.#buffer.splice(0, max)
-      const parsed = this.#parsed.splice(0, max)
+      const taken = this.#buffer.splice(0, max)
+      const batch = taken.map((b) => b.msg)
+      const parsed = taken.map((b) => b.parsed)
       this.#batch = batch
       await withBatchSpan('baton.batch', batch.length, () => batch.map((m) => m.headers?.get('traceparent') || undefined), () => this.#process(batch, parsed))
       this.#batch = []
@@ -246,8 +246,7 @@ export class EventConsumer {
     this.#messages?.stop()
     this.#wake?.()
     await this.#loop
-    for (const m of this.#buffer.splice(0)) m.nak()
-    this.#parsed = []
+    for (const b of this.#buffer.splice(0)) b.msg.nak()
     await this.#messages?.close().catch(() => {})
   }
 }

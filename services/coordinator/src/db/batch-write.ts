@@ -37,16 +37,18 @@ export async function writeBatchCounted(
   const ctes = present.map(({ p, i }) => sql`${sql.raw(`w${i}`)} AS (${p} RETURNING 1)`)
   if (returning) ctes.push(sql`out AS (${returning})`)
   // The counts ride on every row (a LEFT JOIN keeps one row when `out` returns none).
-  const counts = present.length > 0 ? sql.join(present.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `) : sql``
+  const countOf = (i: number) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`
+  const counts = present.length > 0 ? sql.join(present.map(({ i }) => countOf(i)), sql`, `) : sql``
   const countsColumn = present.length > 0 ? sql`ARRAY[${counts}]` : sql`ARRAY[]::int[]`
   // A notification (pg_notify) rides in the same statement: no round trip of its own.
   const notify = options.notify ? sql`, (${options.notify}) IS NULL AS __notified` : sql``
   const notified = options.notify ? sql`, c.__notified` : sql``
   const guarded = present.filter(({ i }) => options.expected?.[i] !== undefined)
+  const expected = guarded.map(({ i }) => options.expected![i]!)
+  const written = sql`ARRAY[${sql.join(guarded.map(({ i }) => countOf(i)), sql`, `)}]`
   const guard =
     guarded.length > 0
-      ? sql`, CASE WHEN ARRAY[${sql.join(guarded.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `)}] <> ${guarded.map(({ i }) => options.expected![i]!)}::int[]
-          THEN baton_guard_failed(${guarded.map(({ i }) => options.expected![i]!).join('/')}::text || ' rows expected, written: ' || ARRAY[${sql.join(guarded.map(({ i }) => sql`(SELECT count(*)::int FROM ${sql.raw(`w${i}`)})`), sql`, `)}]::text) END AS __guard`
+      ? sql`, CASE WHEN ${written} <> ${expected}::int[] THEN baton_guard_failed(${expected.join('/')}::text || ' rows expected, written: ' || ${written}::text) END AS __guard`
       : sql``
   const final = returning
     ? sql`SELECT c.__counts ${notified}, o.* FROM (SELECT ${countsColumn} AS __counts ${notify} ${guard}) c LEFT JOIN out o ON true`

@@ -19,36 +19,24 @@ export interface StoredTaskTimes {
   readonly startedAt: Date | null
 }
 
-/** Loads task views: `all` tasks of some runs, and specific (run, task) pairs. */
-export async function loadTaskViews(
-  db: Db,
-  allOf: readonly string[],
-  pairs: readonly { runId: string; taskId: string }[],
-): Promise<LoadedTaskView[]> {
-  if (allOf.length === 0 && pairs.length === 0) return []
-  const rows = await sql<{
-    run_id: string
-    task_id: string
-    status: TaskStatus
-    attempt: number
-    attempt_base: number
-    n_upstream: number
-    n_succeeded: number
-    n_failed: number
-    n_skipped: number
-    worker_id: string | null
-    queued_at: Date | null
-    started_at: Date | null
-  }>`${sql.raw(PREPARE)}
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
-    FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
-    UNION ALL
-    -- A join on the primary key (an OR with the clause above would make the planner scan).
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
-    FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
-    JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
-  `.execute(db)
-  return rows.rows.map((r) => ({
+/** The task_states columns a task view is made of. */
+interface TaskViewRow {
+  run_id: string
+  task_id: string
+  status: TaskStatus
+  attempt: number
+  attempt_base: number
+  n_upstream: number
+  n_succeeded: number
+  n_failed: number
+  n_skipped: number
+  worker_id: string | null
+  queued_at: Date | null
+  started_at: Date | null
+}
+
+function taskViewOf(r: TaskViewRow): LoadedTaskView {
+  return {
     runId: r.run_id,
     taskId: r.task_id,
     status: r.status,
@@ -60,7 +48,26 @@ export async function loadTaskViews(
     nSkipped: r.n_skipped,
     workerId: r.worker_id,
     stored: { queuedAt: r.queued_at, startedAt: r.started_at },
-  }))
+  }
+}
+
+/** Loads task views: `all` tasks of some runs, and specific (run, task) pairs. */
+export async function loadTaskViews(
+  db: Db,
+  allOf: readonly string[],
+  pairs: readonly { runId: string; taskId: string }[],
+): Promise<LoadedTaskView[]> {
+  if (allOf.length === 0 && pairs.length === 0) return []
+  const rows = await sql<TaskViewRow>`${sql.raw(PREPARE)}
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
+    FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
+    UNION ALL
+    -- A join on the primary key (an OR with the clause above would make the planner scan).
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
+    FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
+    JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
+  `.execute(db)
+  return rows.rows.map(taskViewOf)
 }
 
 /** A loaded task view, with the run it belongs to and its stored times. */
@@ -68,30 +75,26 @@ export type LoadedTaskView = TaskView & { runId: string; stored: StoredTaskTimes
 
 /**
  * Reads runs and some of their task rows in ONE statement, without locking (an optimistic
- * batch: its write checks the runs' versions). Each run row carries its requested tasks as a
- * JSON array of arrays, in the column order below.
+ * batch: its write checks the runs' versions). Each run row carries its requested task rows as
+ * JSON (their times as text).
  */
 export async function readRunsWithTasks(db: Db, runIds: readonly string[], pairs: readonly { runId: string; taskId: string }[]): Promise<{ runs: RunRow[]; tasks: LoadedTaskView[] }> {
   if (runIds.length === 0) return { runs: [], tasks: [] }
-  type Packed = [string, TaskStatus, number, number, number, number, number, number, string | null, string | null, string | null]
-  const rows = await sql<RunRow & { __tasks: Packed[] | null }>`${sql.raw(PREPARE)}
+  type JsonRow = Omit<TaskViewRow, 'queued_at' | 'started_at'> & { queued_at: string | null; started_at: string | null }
+  const rows = await sql<RunRow & { __tasks: JsonRow[] | null }>`${sql.raw(PREPARE)}
     SELECT r.*, (
-      SELECT jsonb_agg(jsonb_build_array(t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at))
+      SELECT jsonb_agg(jsonb_build_object('run_id', t.run_id, 'task_id', t.task_id, 'status', t.status, 'attempt', t.attempt, 'attempt_base', t.attempt_base,
+        'n_upstream', t.n_upstream, 'n_succeeded', t.n_succeeded, 'n_failed', t.n_failed, 'n_skipped', t.n_skipped, 'worker_id', t.worker_id,
+        'queued_at', t.queued_at, 'started_at', t.started_at))
       FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
       JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
       WHERE p.run_id = r.id
     ) AS __tasks
     FROM runs r WHERE r.id = ANY(${[...runIds]}::uuid[])
   `.execute(db)
-  const tasks: LoadedTaskView[] = []
-  const runs = rows.rows.map(({ __tasks, ...run }) => {
-    for (const [taskId, status, attempt, attemptBase, nUpstream, nSucceeded, nFailed, nSkipped, workerId, queuedAt, startedAt] of __tasks ?? []) {
-      const stored = { queuedAt: queuedAt === null ? null : new Date(queuedAt), startedAt: startedAt === null ? null : new Date(startedAt) }
-      tasks.push({ runId: run.id, taskId, status, attempt, attemptBase, nUpstream, nSucceeded, nFailed, nSkipped, workerId, stored })
-    }
-    return run as RunRow
-  })
-  return { runs, tasks }
+  const date = (t: string | null) => (t === null ? null : new Date(t))
+  const tasks = rows.rows.flatMap((r) => (r.__tasks ?? []).map((t) => taskViewOf({ ...t, queued_at: date(t.queued_at), started_at: date(t.started_at) })))
+  return { runs: rows.rows.map(({ __tasks: _t, ...run }) => run as RunRow), tasks }
 }
 
 /** Outputs of (run, task) pairs, for building downstream commands' inputs. */
