@@ -45,6 +45,12 @@ export interface BatonConfig {
   readonly metricsPort: number
   /** Address the metrics endpoint listens on (`BATON_METRICS_HOST`, default 127.0.0.1; pods need 0.0.0.0). */
   readonly metricsHost: string
+  /**
+   * How long a worker runs an attempt before it publishes `started` (`BATON_STARTED_AFTER_MS`,
+   * default 50): a result within that time implies the start, one message fewer per short task.
+   * 0 publishes `started`, and waits for JetStream to store it, before the handler runs.
+   */
+  readonly startedAfterMs: number
   /** `BATON_CRASHPOINTS`: crash points to arm, for durability tests only (shared/src/crash-points.ts). */
   readonly crashPoints?: string
 }
@@ -79,6 +85,7 @@ const ConfigSchema = z.object({
   BATON_METRICS_HOST: z._default(text, '127.0.0.1'),
   OTEL_SDK_DISABLED: z.optional(z.string()),
   OTEL_TRACES_EXPORTER: z.optional(z.string()),
+  BATON_STARTED_AFTER_MS: z._default(int(0, 10_000), 50),
   BATON_CRASHPOINTS: z.optional(z.string()),
 })
 
@@ -112,6 +119,7 @@ export function loadConfig(
     ...(c.BATON_TRACE_URL ? { traceUrl: c.BATON_TRACE_URL } : {}),
     metricsPort: c.BATON_METRICS_PORT ?? defaults.metricsPort ?? 0,
     metricsHost: c.BATON_METRICS_HOST,
+    startedAfterMs: c.BATON_STARTED_AFTER_MS,
     ...(c.BATON_CRASHPOINTS ? { crashPoints: checkedCrashPoints(c.BATON_CRASHPOINTS) } : {}),
     ...overrides,
   })

@@ -50,14 +50,17 @@ export async function requestRun(env: BenchEnv, workflow: string, key = newId())
 }
 
 /**
- * A no-op worker speaking the wire protocol directly (no SDK overhead in the measurement):
- * for each command it reports `started` then `succeeded`. `onCommand` sees each command when
- * it arrives, `beforeSucceed` stamps the completion time.
+ * A no-op worker speaking the wire protocol directly (no SDK overhead in the measurement). For
+ * each command it does what the SDK does for an instant handler: by default (`implied`) it
+ * publishes `succeeded` alone, carrying the start (the deferred start), and acks the command
+ * once JetStream stored it; with `reported` (the SDK with startedAfterMs 0) it publishes
+ * `started` then `succeeded`. `onCommand` sees each command when it arrives, `beforeSucceed`
+ * stamps the completion time.
  */
 export async function noopWorker(
   env: BenchEnv,
   queue: string,
-  hooks: { onCommand?: (cmd: TaskCommand, receivedAt: number) => void; beforeSucceed?: (cmd: TaskCommand) => void } = {},
+  hooks: { onCommand?: (cmd: TaskCommand, receivedAt: number) => void; beforeSucceed?: (cmd: TaskCommand) => void; start?: 'implied' | 'reported' } = {},
 ): Promise<{ stop(): Promise<void> }> {
   const durable = env.subjects.workerConsumer(queue)
   await ensureConsumer(env.jsm, env.subjects.commandsStream, durable, env.subjects.command(queue), { maxAckPending: 50_000 })
@@ -68,8 +71,16 @@ export async function noopWorker(
       const received = performance.now()
       const cmd = decodeJson(m.data) as TaskCommand
       hooks.onCommand?.(cmd, received)
-      m.ack()
       const base = { runId: cmd.runId, taskId: cmd.taskId, attempt: cmd.attempt, workerId: 'bench' }
+      if (hooks.start !== 'reported') {
+        hooks.beforeSucceed?.(cmd)
+        const id = newId()
+        void publishJson(env.js, env.subjects.task(cmd.runId), id, { id, ...base, type: 'succeeded', output: null, startedAt: new Date().toISOString() })
+          .then(() => m.ack())
+          .catch(() => {})
+        continue
+      }
+      m.ack()
       const startedId = newId()
       void publishJson(env.js, env.subjects.task(cmd.runId), startedId, { id: startedId, ...base, type: 'started' })
         .then(() => {

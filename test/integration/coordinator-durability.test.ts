@@ -101,9 +101,10 @@ describe('malformed and invalid events are dead-lettered, never block the consum
       unknownRun: await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x3', runId: unknownRun, taskId: 'a', attempt: 1, type: 'started', workerId: 'w' })),
       unknownWorkflow: await raw(ns.subjects.runRequested, encodeJson({ id: 'x4', workflow: 'no_such_workflow' })),
       noWorkflow: await raw(ns.subjects.runRequested, encodeJson({ id: 'x5' })),
+      badStartedAt: await raw(ns.subjects.task(unknownRun), encodeJson({ id: 'x6', runId: unknownRun, taskId: 'a', attempt: 1, type: 'succeeded', workerId: 'w', startedAt: 'yesterday' })),
     }
     const ids = Object.values(sent)
-    // All six applied: each dead-lettered (terminated, never to come back), once, with its own reason.
+    // All seven applied: each dead-lettered (terminated, never to come back), once, with its own reason.
     await allEventsApplied(ns)
     const letters = await ns.db.selectFrom('dead_letters').select(['msg_id', 'subject', 'reason', 'count']).where('msg_id', 'in', ids).execute()
     assert.equal(letters.length, ids.length, JSON.stringify(letters))
@@ -118,6 +119,7 @@ describe('malformed and invalid events are dead-lettered, never block the consum
       [sent.unknownRun]: `unknown run ${unknownRun}`,
       [sent.unknownWorkflow]: "unknown workflow 'no_such_workflow'",
       [sent.noWorkflow]: 'invalid run request: workflow: Invalid input: expected string, received undefined',
+      [sent.badStartedAt]: 'invalid task event: startedAt: Invalid ISO datetime',
     })
     // The consumer keeps working after poison messages.
     const worker = await startScriptedWorker(ns, 'after_poison', () => ({ succeed: 1 }))

@@ -17,6 +17,7 @@ let ns: TestNamespace
 let config: BatonConfig
 let coordinator: Coordinator
 let worker: Worker
+let deferredWorker: Worker
 
 /** A scrape of the shared endpoint. */
 function scrape(): Promise<Scrape> {
@@ -27,21 +28,21 @@ before(async () => {
   ns = await createTestNamespace('metrics')
   config = { ...ns.config, metricsPort: await freePort() }
   coordinator = await startCoordinator({ config, timerIntervalMs: 50 })
-  worker = await startWorker({
-    config,
-    nc: ns.nc,
-    queue: 'metered',
-    handlers: {
-      // Fails its first attempt (retryable), succeeds on the second.
-      flaky: async (ctx) => {
-        if (ctx.attempt === 1) throw new Error('first attempt fails')
-        return { attempt: ctx.attempt }
-      },
-      done: async () => ({ ok: true }),
+  const handlers = {
+    // Fails its first attempt (retryable), succeeds on the second.
+    flaky: async (ctx: { attempt: number }) => {
+      if (ctx.attempt === 1) throw new Error('first attempt fails')
+      return { attempt: ctx.attempt }
     },
-  })
+    done: async () => ({ ok: true }),
+  }
+  // `metered` reports every start before its handler; `metered_deferred` never has to (its
+  // handlers are instant and the start is due after 10 s): each result implies its start.
+  worker = await startWorker({ config, nc: ns.nc, queue: 'metered', startedAfterMs: 0, handlers })
+  deferredWorker = await startWorker({ config, nc: ns.nc, queue: 'metered_deferred', startedAfterMs: 10_000, handlers })
 })
 after(async () => {
+  await deferredWorker?.stop()
   await worker?.stop()
   await coordinator?.stop()
   await ns?.close()
@@ -49,55 +50,64 @@ after(async () => {
 })
 
 describe('metrics endpoint', { timeout: 60_000 }, () => {
-  test('counters and histograms move by what a run with a retried task did', async () => {
-    await deploy(ns, { name: 'metered', defaults: { queue: 'metered' }, tasks: { flaky: { retry: { attempts: 3, backoff: '50ms', jitter: false } }, done: { after: ['flaky'] } } })
-    const wf = { workflow: 'metered' }
-    const before = await scrape()
-    const run = await waitForRun(ns, await trigger(ns, 'metered'))
-    assert.equal(run.status, 'succeeded')
+  for (const mode of [
+    { queue: 'metered', starts: 3, title: 'starts reported' },
+    { queue: 'metered_deferred', starts: 0, title: 'starts implied by the results' },
+  ]) {
+    test(`counters and histograms move by what a run with a retried task did (${mode.title})`, async () => {
+      const { queue } = mode
+      await deploy(ns, { name: queue, defaults: { queue }, tasks: { flaky: { retry: { attempts: 3, backoff: '50ms', jitter: false } }, done: { after: ['flaky'] } } })
+      const wf = { workflow: queue }
+      const before = await scrape()
+      const run = await waitForRun(ns, await trigger(ns, queue))
+      assert.equal(run.status, 'succeeded')
 
-    // Metrics are recorded after commit and publish: wait for the run's last batch to be counted.
-    const now = await eventually(async () => {
-      const s = await scrape()
-      return s.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) > before.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) && s
-    }, 'the finished run to be counted')
-    const delta = (name: string, match: Record<string, string> = {}) => now.get(name, match) - before.get(name, match)
+      // Metrics are recorded after commit and publish: wait for the run's last batch to be counted.
+      const now = await eventually(async () => {
+        const s = await scrape()
+        return s.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) > before.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) && s
+      }, 'the finished run to be counted')
+      const delta = (name: string, match: Record<string, string> = {}) => now.get(name, match) - before.get(name, match)
 
-    assert.equal(delta('baton_runs_started_total', { ...wf, trigger: 'manual' }), 1)
-    assert.equal(delta('baton_runs_finished_total', { ...wf, status: 'succeeded' }), 1)
-    assert.equal(delta('baton_runs_finished_total', { ...wf, status: 'failed' }), 0)
-    assert.equal(delta('baton_task_attempts_total', { ...wf, queue: 'metered', outcome: 'succeeded' }), 2)
-    assert.equal(delta('baton_task_attempts_total', { ...wf, queue: 'metered', outcome: 'failed' }), 1)
-    // flaky: pending→queued→running→retrying→queued→running→succeeded; done: pending→queued→running→succeeded.
-    assert.deepEqual(
-      Object.fromEntries(['queued', 'running', 'retrying', 'succeeded', 'failed'].map((status) => [status, delta('baton_task_transitions_total', { ...wf, status })])),
-      { queued: 3, running: 3, retrying: 1, succeeded: 2, failed: 0 },
-    )
-    assert.equal(delta('baton_schedule_to_start_seconds_count', { queue: 'metered' }), 3)
-    assert.equal(delta('baton_task_duration_seconds_count', { ...wf, outcome: 'succeeded' }), 2)
-    assert.equal(delta('baton_task_duration_seconds_count', { ...wf, outcome: 'failed' }), 1)
-    // One hand-off: flaky's success dispatched done (the retry came from a timer, the first task from the request).
-    assert.equal(delta('baton_handoff_latency_seconds_count', { queue: 'metered' }), 1)
-    assert.equal(delta('baton_handoff_latency_seconds_bucket', { queue: 'metered', le: '+Inf' }), 1)
-    // Every event of the run applied in some batch: its request, three starts, three results.
-    // How they were split into batches depends on timing: at least one batch, at most one each.
-    assert.equal(delta('baton_event_batch_size_sum'), 7)
-    const batches = delta('baton_event_batch_size_count')
-    assert.ok(batches >= 1 && batches <= 7, `${batches} batches`)
-    // Batches of task events alone are tried without locks: the starts and flaky's failure are
-    // applied that way; done's success finishes the run (its alerts, SLA), which only the locked
-    // path writes. The run request's batch is never tried.
-    const optimistic = (outcome: string) => delta('baton_optimistic_batches_total', { outcome })
-    assert.ok(optimistic('applied') >= 1, `${optimistic('applied')} applied optimistically`)
-    assert.ok(optimistic('needs_lock') >= 1, 'the run-finishing batch needed the locks')
-    assert.ok(optimistic('applied') + optimistic('conflict') + optimistic('needs_lock') <= batches - 1, 'only batches of task events are tried')
+      assert.equal(delta('baton_runs_started_total', { ...wf, trigger: 'manual' }), 1)
+      assert.equal(delta('baton_runs_finished_total', { ...wf, status: 'succeeded' }), 1)
+      assert.equal(delta('baton_runs_finished_total', { ...wf, status: 'failed' }), 0)
+      assert.equal(delta('baton_task_attempts_total', { ...wf, queue, outcome: 'succeeded' }), 2)
+      assert.equal(delta('baton_task_attempts_total', { ...wf, queue, outcome: 'failed' }), 1)
+      // flaky: pending→queued→running→retrying→queued→running→succeeded; done: pending→queued→running→succeeded.
+      // Without starts, each attempt goes from queued straight to its result.
+      assert.deepEqual(
+        Object.fromEntries(['queued', 'running', 'retrying', 'succeeded', 'failed'].map((status) => [status, delta('baton_task_transitions_total', { ...wf, status })])),
+        { queued: 3, running: mode.starts, retrying: 1, succeeded: 2, failed: 0 },
+      )
+      // Every attempt started, whether its start was reported or implied, and ran for a measured time.
+      assert.equal(delta('baton_schedule_to_start_seconds_count', { queue }), 3)
+      assert.equal(delta('baton_task_duration_seconds_count', { ...wf, outcome: 'succeeded' }), 2)
+      assert.equal(delta('baton_task_duration_seconds_count', { ...wf, outcome: 'failed' }), 1)
+      // One hand-off: flaky's success dispatched done (the retry came from a timer, the first task from the request).
+      assert.equal(delta('baton_handoff_latency_seconds_count', { queue }), 1)
+      assert.equal(delta('baton_handoff_latency_seconds_bucket', { queue, le: '+Inf' }), 1)
+      // Every event of the run applied in some batch: its request, the starts, three results.
+      // How they were split into batches depends on timing: at least one batch, at most one each.
+      const events = 1 + mode.starts + 3
+      assert.equal(delta('baton_event_batch_size_sum'), events)
+      const batches = delta('baton_event_batch_size_count')
+      assert.ok(batches >= 1 && batches <= events, `${batches} batches`)
+      // Batches of task events alone are tried without locks: the starts and flaky's failure are
+      // applied that way; done's success finishes the run (its alerts, SLA), which only the locked
+      // path writes. The run request's batch is never tried.
+      const optimistic = (outcome: string) => delta('baton_optimistic_batches_total', { outcome })
+      assert.ok(optimistic('applied') >= 1, `${optimistic('applied')} applied optimistically`)
+      assert.ok(optimistic('needs_lock') >= 1, 'the run-finishing batch needed the locks')
+      assert.ok(optimistic('applied') + optimistic('conflict') + optimistic('needs_lock') <= batches - 1, 'only batches of task events are tried')
 
-    // The worker's side, on the same endpoint.
-    assert.equal(delta('baton_worker_attempts_total', { queue: 'metered', outcome: 'succeeded' }), 2)
-    assert.equal(delta('baton_worker_attempts_total', { queue: 'metered', outcome: 'failed' }), 1)
-    assert.equal(delta('baton_worker_attempt_duration_seconds_count', { queue: 'metered', ...wf }), 3)
-    assert.equal(now.get('baton_worker_attempts_in_flight', { queue: 'metered' }), 0)
-  })
+      // The worker's side, on the same endpoint.
+      assert.equal(delta('baton_worker_attempts_total', { queue, outcome: 'succeeded' }), 2)
+      assert.equal(delta('baton_worker_attempts_total', { queue, outcome: 'failed' }), 1)
+      assert.equal(delta('baton_worker_attempt_duration_seconds_count', { queue, ...wf }), 3)
+      assert.equal(now.get('baton_worker_attempts_in_flight', { queue }), 0)
+    })
+  }
 
   test('the queue gauges show commands waiting on a queue no worker takes', async () => {
     await deploy(ns, { name: 'unattended', defaults: { queue: 'nobody' }, tasks: { waits: {} } })
@@ -153,6 +163,7 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
 
   test('the endpoint closes when the last service sharing it stops', async () => {
     await worker.stop()
+    await deferredWorker.stop()
     // The coordinator still serves it.
     assert.ok((await scrape()).has('baton_outbox_backlog'))
     await coordinator.stop()

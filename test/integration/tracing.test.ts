@@ -156,9 +156,11 @@ test('a run is one trace: the run span, a span per attempt under it, each worker
       const ids = new Set(inTrace.map((s) => s.spanId))
       const handlers = inTrace.filter((s) => s.service === 'baton-worker' && s.name.startsWith('task '))
       // The batches applying the run's task events end after the transaction that ends the run,
-      // so they may arrive after the run span: wait for as many event messages as the run has.
+      // so they may arrive after the run span: wait for as many event messages as the run has
+      // (a result per attempt, and the starts the workers published).
       const batchMessages = inTrace.filter((s) => s.name === 'baton.batch').reduce((n, b) => n + Number(b.attributes['baton.messages']), 0)
-      const complete = ids.has(runSpan) && attempts.every((a) => ids.has(a.spanId)) && handlers.length === attempts.length && batchMessages >= 2 * attempts.length
+      const starts = inTrace.filter((s) => s.service === 'baton-worker' && s.name === 'baton.publish' && s.attributes['baton.event'] === 'started').length
+      const complete = ids.has(runSpan) && attempts.every((a) => ids.has(a.spanId)) && handlers.length === attempts.length && batchMessages >= attempts.length + starts
       const nested = inTrace.every((s) => s.parentSpanId === undefined || ids.has(s.parentSpanId))
       return complete && nested ? inTrace : undefined
     },
@@ -238,17 +240,23 @@ test('a run is one trace: the run span, a span per attempt under it, each worker
   const handlerIds = new Set(handlerSpans.map((s) => s.spanId))
   const workerPublishes = trace.filter((s) => s.service === 'baton-worker' && s.name === 'baton.publish')
   assert.ok(workerPublishes.every((s) => handlerIds.has(s.parentSpanId!)))
-  // Exactly the started and the result publish of every attempt (heartbeats are not spanned).
+  // Exactly one result publish per attempt, and a `started` only for a handler that outlived the
+  // deferred start (50 ms; these handlers are instant, but a loaded machine may hold one longer).
+  // Heartbeats are not spanned.
+  let starts = 0
   for (const a of attempts) {
     const handler = handlerSpans.find((s) => s.attributes['baton.task_id'] === a.task && s.attributes['baton.attempt'] === a.attempt)!
     const events = workerPublishes.filter((s) => s.parentSpanId === handler.spanId).map((s) => s.attributes['baton.event'])
-    assert.deepEqual(events.sort(), ['started', a.task === 'check' && a.attempt === 1 ? 'failed' : 'succeeded'].sort(), `publishes of ${a.task}#${a.attempt}`)
+    assert.deepEqual(events.filter((e) => e !== 'started'), [a.task === 'check' && a.attempt === 1 ? 'failed' : 'succeeded'], `publishes of ${a.task}#${a.attempt}`)
+    const started = events.length - 1
+    assert.ok(started <= 1, `${started} starts of ${a.task}#${a.attempt}`)
+    starts += started
   }
-  // Every task event of the run (a start and a result per attempt) was applied in a batch of its
-  // trace; how they were grouped into batches depends on timing.
+  // Every task event of the run (each result, and the starts published) was applied in a batch
+  // of its trace; how they were grouped into batches depends on timing.
   const batches = trace.filter((s) => s.service === 'baton-coordinator' && s.name === 'baton.batch')
   assert.ok(batches.every((s) => handlerIds.has(s.parentSpanId!)))
-  assert.equal(batches.reduce((n, b) => n + Number(b.attributes['baton.messages']), 0), 2 * attempts.length)
+  assert.equal(batches.reduce((n, b) => n + Number(b.attributes['baton.messages']), 0), attempts.length + starts)
   const extractHandler = handlerSpans.find((s) => s.attributes['baton.task_id'] === 'extract')!
   const dispatching = batches.find((b) => b.parentSpanId === extractHandler.spanId && trace.some((s) => s.parentSpanId === b.spanId && s.name === 'baton.publish'))
   assert.ok(dispatching, 'the batch applying extract’s success publishes the commands of load and check')

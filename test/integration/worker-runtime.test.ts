@@ -24,9 +24,13 @@ after(async () => {
   await assertNoLeaks()
 })
 
-/** A worker on the namespace's connection, stopped when the test ends. */
+/**
+ * A worker on the namespace's connection, stopped when the test ends. It reports each start
+ * before the handler runs (startedAfterMs 0), so every attempt's events are the same whatever
+ * the machine's speed; the deferred start has its own suite (worker-deferred-start.test.ts).
+ */
 async function start(t: TestContext, options: Omit<WorkerOptions, 'config'>): Promise<Worker> {
-  const worker = await startWorker({ config: ns.config, nc: ns.nc, logger: logs.logger, ...options })
+  const worker = await startWorker({ config: ns.config, nc: ns.nc, logger: logs.logger, startedAfterMs: 0, ...options })
   t.after(() => worker.stop())
   return worker
 }
@@ -309,6 +313,7 @@ describe('worker runtime', { timeout: 60_000 }, () => {
     // Its own connection: the worker must drain it on stop.
     const worker = await startWorker({
       queue: 'shutdown',
+      startedAfterMs: 0,
       config: ns.config,
       logger: logs.logger,
       shutdownGraceMs: 100,
@@ -343,6 +348,7 @@ describe('worker runtime', { timeout: 60_000 }, () => {
   test('invalid options are rejected with WORKER_OPTIONS_INVALID', async () => {
     await assert.rejects(startWorker({ queue: 'bad queue', config: ns.config, nc: ns.nc, logger: logs.logger }), (e: Error & { code?: string }) => e.code === 'WORKER_OPTIONS_INVALID')
     await assert.rejects(startWorker({ queue: 'q', concurrency: 0, config: ns.config, nc: ns.nc, logger: logs.logger }), (e: Error & { code?: string }) => e.code === 'WORKER_OPTIONS_INVALID')
+    await assert.rejects(startWorker({ queue: 'q', startedAfterMs: -1, config: ns.config, nc: ns.nc, logger: logs.logger }), (e: Error & { message: string }) => /startedAfterMs/.test(e.message))
   })
 
   test('a result finished while NATS is down is published once NATS is back', { timeout: 60_000 }, async (t) => {
@@ -364,6 +370,7 @@ describe('worker runtime', { timeout: 60_000 }, () => {
     const release = gate()
     const worker = await startWorker({
       queue: 'outage',
+      startedAfterMs: 0,
       config: { ...ns.config, natsUrl: url },
       logger: logs.logger,
       handlers: {

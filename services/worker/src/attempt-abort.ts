@@ -1,10 +1,11 @@
 import { markErrorClass, BatonError } from '@baton/shared'
 
 /**
- * Why an attempt's AbortSignal fired. Only `aborted` (an abort notice: the coordinator has
- * moved on) suppresses the result; a timeout or a shutdown still reports a retryable failure.
+ * Why an attempt's AbortSignal fired. `aborted` (an abort notice: the coordinator has moved on)
+ * and `start_unconfirmed` (a deferred start JetStream never stored: the command went back to the
+ * queue) suppress the result; a timeout or a shutdown still reports a retryable failure.
  */
-export const AbortKind = { notice: 'aborted', timeout: 'timeout', shutdown: 'worker_shutdown' } as const
+export const AbortKind = { notice: 'aborted', timeout: 'timeout', shutdown: 'worker_shutdown', unconfirmed: 'start_unconfirmed' } as const
 /** Why an attempt's AbortSignal fired. */
 export type AbortKind = (typeof AbortKind)[keyof typeof AbortKind]
 
@@ -12,6 +13,7 @@ const CODES: Record<AbortKind, string> = {
   aborted: 'ATTEMPT_ABORTED',
   timeout: 'ATTEMPT_TIMED_OUT',
   worker_shutdown: 'WORKER_SHUTDOWN',
+  start_unconfirmed: 'ATTEMPT_START_UNCONFIRMED',
 }
 
 /** The `reason` of an attempt's AbortSignal, so a handler can tell cancellation from timeout. */

@@ -7,7 +7,8 @@ import type { InFlightAttempt, InFlightAttempts } from './in-flight-attempts.js'
 import { checkOutput } from './output-check.js'
 import type { TaskEventPublisher } from './result-publisher.js'
 import { resolveExecutor, type ExecutorSource } from './runners/executor.js'
-import { createTaskContext } from './task-context.js'
+import { DeferredStart, reportStart, settleCommand, type StartReporting } from './attempt-start.js'
+import { createTaskContext, type TaskContext } from './task-context.js'
 import { toTaskError } from './task-failure.js'
 import { startTaskSpan, traceIdOf, traceparentOf } from './task-span.js'
 import type { TaskLogSink } from './task-logs/attempt-task-log.js'
@@ -15,13 +16,6 @@ import { createCapturingLogger } from './task-logs/capturing-logger.js'
 import type { TaskLogPublisher } from './task-logs/task-log-publisher.js'
 import { countAttempt, meterAttempt, type AttemptMeter } from './worker-metrics.js'
 
-/**
- * How long `started` may be retried before the command is handed back with a nak: short of
- * the consumer's 30 s ack_wait, so the command is redelivered promptly rather than twice.
- */
-const STARTED_GIVE_UP_MS = 10_000
-/** Redelivery delay of a command whose `started` could not be published. */
-const NAK_DELAY_MS = 1000
 /**
  * How long a result waits for the attempt's task log to be stored, so `baton logs` after the
  * run finished shows everything; past it (NATS struggling) the result goes first.
@@ -42,6 +36,8 @@ export interface AttemptRunnerDeps {
   readonly lingering: Set<Promise<void>>
   /** Asks the coordinators whether an attempt is this worker's (attempt-ownership.ts). */
   readonly confirmOwnership: (command: TaskCommand, signal: AbortSignal) => Promise<Ownership>
+  /** How long a first delivery's handler runs before `started` is published; 0: before it runs. */
+  readonly startedAfterMs: number
 }
 
 type Outcome =
@@ -50,10 +46,12 @@ type Outcome =
   | { type: 'aborted'; reason: string }
 
 /**
- * Runs one command to its end: `started` (and only after its PubAck, the command's ack, so a
- * worker dying before that leaves the command to be redelivered), then the handler with
+ * Runs one command to its end: its start reported (before the handler, or deferred: after
+ * `startedAfterMs` of a first delivery's handler, or implied by its result), the handler with
  * heartbeats, local execution timeout and abort, then `succeeded` or `failed` — except when an
- * abort notice stopped it, because the coordinator has already moved on. Never throws.
+ * abort notice stopped it, because the coordinator has already moved on. The command is acked
+ * once JetStream stored the start or the result, so a worker dying before leaves it to be
+ * redelivered. Never throws.
  */
 export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, msg: JsMsg): Promise<void> {
   const { runId, taskId, attempt } = command
@@ -92,79 +90,70 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
   deps.inFlight.add(entry)
   let taskLog: TaskLogSink | undefined
   let meter: AttemptMeter | undefined
+  const heartbeats = createHeartbeatSender({
+    intervalMs: command.task.heartbeatMs / 3,
+    send: (details) => deps.publisher.publishOnce(event('heartbeat', details ? { details } : {}), traceparent).catch((e: unknown) => log.debug({ err: toError(e) }, 'heartbeat not published')),
+  })
+  // A heartbeat before its start is stored would be refused as stale (and abort the attempt).
+  let startReported = false
   try {
-    let startRetried = false
-    if (!(await deps.publisher.publish(event('started'), traceparent, { giveUpAfterMs: STARTED_GIVE_UP_MS, onRetried: () => (startRetried = true) }))) {
-      settle(msg, 'nak', log)
-      countAttempt(deps.queue, 'not_started')
-      return
-    }
-    crashPoint(CrashPoint.workerAfterStarted)
-    // Another worker may hold this command too: it was redelivered, or NATS restarted while our
-    // `started` was being retried (and may have redelivered it meanwhile). Run only our own.
-    if (startRetried || msg.info.deliveryCount > 1) {
-      const owner = await deps.confirmOwnership(command, controller.signal)
-      if (owner === 'not_mine') {
-        log.info({ deliveryCount: msg.info.deliveryCount, startRetried }, 'attempt belongs to another worker; not running it')
-        settle(msg, 'ack', log)
-        countAttempt(deps.queue, 'not_owner')
+    const reporting: StartReporting = { publisher: deps.publisher, confirmOwnership: deps.confirmOwnership, log, traceparent, signal: controller.signal }
+    let deferred: DeferredStart | undefined
+    if (deps.startedAfterMs > 0 && msg.info.deliveryCount === 1) {
+      deferred = new DeferredStart(
+        deps.startedAfterMs,
+        (startedAt, superseded) => reportStart({ ...reporting, superseded }, command, msg, event('started', { startedAt })),
+        (outcome) => {
+          if (outcome === 'run') {
+            settleCommand(msg, 'ack', log)
+            startReported = true
+            heartbeats.start()
+          } else if (outcome === 'gave_up') entry.abort(AbortKind.unconfirmed)
+          else entry.abort(AbortKind.notice, 'the attempt belongs to another worker')
+        },
+      )
+    } else {
+      const outcome = await reportStart(reporting, command, msg, event('started'))
+      if (outcome !== 'run') {
+        countAttempt(deps.queue, outcome === 'gave_up' ? 'not_started' : 'not_owner')
         return
       }
-      if (owner === 'unknown') log.warn({ deliveryCount: msg.info.deliveryCount, startRetried }, 'no coordinator confirmed the attempt is ours; running it (its transitions stay fenced)')
+      settleCommand(msg, 'ack', log)
+      startReported = true
+      heartbeats.start()
     }
-    settle(msg, 'ack', log)
     meter = meterAttempt(deps.queue, command.workflow)
     log.debug('attempt started')
     taskLog = deps.taskLogs.open(command, traceparent)
 
-    const heartbeats = createHeartbeatSender({
-      intervalMs: command.task.heartbeatMs / 3,
-      send: (details) => deps.publisher.publishOnce(event('heartbeat', details ? { details } : {}), traceparent).catch((e: unknown) => log.debug({ err: toError(e) }, 'heartbeat not published')),
-    })
     const ctx = createTaskContext(command, {
       signal: controller.signal,
       log: () => createCapturingLogger(log, taskLog!),
       span,
-      heartbeat: (details) => heartbeats.beat(details),
+      heartbeat: async (details) => {
+        // A heartbeat must follow its attempt's start: a deferred start is published first.
+        if (!startReported && (!deferred || (await deferred.reportNow()) !== 'run')) return
+        await heartbeats.beat(details)
+      },
       workerId: deps.workerId,
       queue: deps.queue,
     })
-    const executionMs = command.task.executionMs
-    const timeout = executionMs === undefined ? undefined : setTimeout(() => entry.abort(AbortKind.timeout), executionMs)
-    heartbeats.start()
-    let outcome: Outcome
-    try {
-      const executor = resolveExecutor(command, deps.executors)
-      crashPoint(CrashPoint.workerBeforeHandler)
-      // An attempt aborted before it could start never reaches its handler.
-      const running = controller.signal.aborted
-        ? Promise.reject(controller.signal.reason as Error)
-        : context.with(trace.setSpan(context.active(), span), () => executor(ctx, taskLog))
-      const finished = running.then(
-        (r): Outcome => {
-          try {
-            return { type: 'succeeded', output: checkOutput(r.output), ...(r.details ? { details: r.details } : {}) }
-          } catch (e) {
-            return { type: 'failed', ...toTaskError(e) }
-          }
-        },
-        (e: unknown): Outcome => ({ type: 'failed', ...toTaskError(e) }),
-      )
-      // An abort decides at once: a handler that ignores its signal must not hold the result back.
-      outcome = await Promise.race([finished, aborted.then((reason) => abortOutcome(reason))])
-      if (controller.signal.aborted) {
-        linger(deps.lingering, finished)
-        // Once aborted, only a success that got in first still counts, and never after a notice.
-        const reason = controller.signal.reason as AttemptAbortedError
-        if (outcome.type !== 'succeeded' || reason.kind === AbortKind.notice) outcome = abortOutcome(reason)
-      }
-    } finally {
-      if (timeout) clearTimeout(timeout)
-      heartbeats.stop()
+    const outcome = await runHandler(deps, command, ctx, taskLog, entry, controller.signal, aborted)
+    // No heartbeat after the result: the coordinator would refuse it as stale.
+    heartbeats.stop()
+    // The deferred start settles first: a result must not overtake its `started`, and one that
+    // could not be published (or proved the attempt someone else's) voids the result.
+    const start = deferred ? await deferred.finish() : 'run'
+    if (start === 'gave_up' || start === 'not_owner') {
+      meter.finish(start === 'gave_up' ? 'not_started' : 'not_owner')
+      log.info({ start }, 'attempt dropped: its start was not confirmed as ours; no result published')
+      return
     }
     meter.finish(outcome.type, outcome.type === 'failed' ? outcome.error.kind : undefined)
 
     if (outcome.type === 'aborted') {
+      // The coordinator moved on; a command whose start was never published is done with too.
+      if (start === undefined) settleCommand(msg, 'ack', log)
       log.info({ reason: outcome.reason }, 'attempt aborted by notice; no result published')
       return
     }
@@ -175,17 +164,22 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
       log.debug('attempt succeeded')
     }
     crashPoint(CrashPoint.workerAfterHandler)
+    const implied = start === undefined && deferred ? { startedAt: deferred.startedAt } : {}
     const result =
       outcome.type === 'succeeded'
-        ? event('succeeded', { output: outcome.output, ...(outcome.details ? { details: outcome.details } : {}) })
-        : event('failed', { error: outcome.error, ...(outcome.details ? { details: outcome.details } : {}) })
+        ? event('succeeded', { output: outcome.output, ...implied, ...(outcome.details ? { details: outcome.details } : {}) })
+        : event('failed', { error: outcome.error, ...implied, ...(outcome.details ? { details: outcome.details } : {}) })
     if (!(await taskLog.flush(TASK_LOG_FLUSH_MS))) log.warn('task log not fully stored before the result; the rest follows when NATS takes it')
-    await deps.publisher.publish(result, traceparent)
+    const stored = await deps.publisher.publish(result, traceparent)
     crashPoint(CrashPoint.workerAfterResult)
+    // Without a `started`, the result is what JetStream had to store before the command is done
+    // with; one that could not be stored (shutting down) goes back to the queue at once.
+    if (start === undefined) settleCommand(msg, stored ? 'ack' : 'nak', log)
   } catch (e) {
     // Only a bug gets here (publish and settle never throw); keep the worker alive.
     log.error({ err: toError(e) }, 'attempt runner failed unexpectedly')
   } finally {
+    heartbeats.stop()
     // A handler still running after an abort writes nowhere from here on.
     taskLog?.close()
     meter?.close()
@@ -194,8 +188,49 @@ export async function runAttempt(deps: AttemptRunnerDeps, command: TaskCommand, 
   }
 }
 
+/**
+ * Runs the handler under the execution timeout and the attempt's abort; an abort decides at
+ * once, so a handler that ignores its signal cannot hold the outcome back.
+ */
+async function runHandler(
+  deps: AttemptRunnerDeps,
+  command: TaskCommand,
+  ctx: TaskContext,
+  taskLog: TaskLogSink,
+  entry: InFlightAttempt,
+  signal: AbortSignal,
+  aborted: Promise<AttemptAbortedError>,
+): Promise<Outcome> {
+  const executionMs = command.task.executionMs
+  const timeout = executionMs === undefined ? undefined : setTimeout(() => entry.abort(AbortKind.timeout), executionMs)
+  try {
+    const executor = resolveExecutor(command, deps.executors)
+    crashPoint(CrashPoint.workerBeforeHandler)
+    // An attempt aborted before it could start never reaches its handler.
+    const running = signal.aborted ? Promise.reject(signal.reason as Error) : context.with(trace.setSpan(context.active(), ctx.span), () => executor(ctx, taskLog))
+    const finished = running.then(
+      (r): Outcome => {
+        try {
+          return { type: 'succeeded', output: checkOutput(r.output), ...(r.details ? { details: r.details } : {}) }
+        } catch (e) {
+          return { type: 'failed', ...toTaskError(e) }
+        }
+      },
+      (e: unknown): Outcome => ({ type: 'failed', ...toTaskError(e) }),
+    )
+    const outcome = await Promise.race([finished, aborted.then((reason) => abortOutcome(reason))])
+    if (!signal.aborted) return outcome
+    linger(deps.lingering, finished)
+    // Once aborted, only a success that got in first still counts, and never after a notice.
+    const reason = signal.reason as AttemptAbortedError
+    return outcome.type !== 'succeeded' || reason.kind === AbortKind.notice || reason.kind === AbortKind.unconfirmed ? abortOutcome(reason) : outcome
+  } finally {
+    if (timeout) clearTimeout(timeout)
+  }
+}
+
 function abortOutcome(reason: AttemptAbortedError): Outcome {
-  if (reason.kind === AbortKind.notice) return { type: 'aborted', reason: reason.message }
+  if (reason.kind === AbortKind.notice || reason.kind === AbortKind.unconfirmed) return { type: 'aborted', reason: reason.message }
   return { type: 'failed', error: { message: reason.message, retryable: true, kind: reason.kind } }
 }
 
@@ -207,6 +242,8 @@ function abortMessage(kind: AbortKind, command: TaskCommand, workerId: string): 
       return `worker ${workerId} shut down before the attempt finished`
     case AbortKind.notice:
       return 'aborted by an abort notice'
+    case AbortKind.unconfirmed:
+      return 'its start could not be published; the command goes back to the queue'
   }
 }
 
@@ -216,14 +253,4 @@ function linger(lingering: Set<Promise<void>>, finished: Promise<unknown>): void
     lingering.delete(settled)
   })
   lingering.add(settled)
-}
-
-/** Acks or naks a command; a closed connection makes that impossible, and redelivery covers it. */
-function settle(msg: JsMsg, verb: 'ack' | 'nak', log: Logger): void {
-  try {
-    if (verb === 'ack') msg.ack()
-    else msg.nak(NAK_DELAY_MS)
-  } catch (e) {
-    log.warn({ err: toError(e), verb }, 'cannot settle the command message; it will be redelivered')
-  }
 }

@@ -10,12 +10,12 @@ const SHRUNK_DETAIL_CHARS = 8 * 1024
 /**
  * Publishes task events to `<ns>.events.task.<runId>` with `Nats-Msg-Id` = event id. A result
  * must never be lost to a brief NATS outage, so `publish` retries with the same id (JetStream
- * drops the duplicate if an earlier try did land) until a PubAck, the caller's deadline, the
- * connection closing, or `close()`.
+ * drops the duplicate if an earlier try did land) until a PubAck, the caller's deadline or
+ * signal, the connection closing, or `close()`.
  */
 export interface TaskEventPublisher {
   /** Retries until acknowledged; false when it gave up (deadline, closed). Never throws. */
-  publish(event: TaskEvent, traceparent: string, options?: { giveUpAfterMs?: number; onRetried?: () => void }): Promise<boolean>
+  publish(event: TaskEvent, traceparent: string, options?: { giveUpAfterMs?: number; onRetried?: () => void; signal?: AbortSignal }): Promise<boolean>
   /** One try, no retry (heartbeats: a late one is worthless). Throws on failure. */
   publishOnce(event: TaskEvent, traceparent: string): Promise<void>
   /** Makes every pending retry loop give up now (final step of a shutdown). */
@@ -34,6 +34,7 @@ export function createTaskEventPublisher(deps: { nc: NatsConnection; js: JetStre
     async publish(event, traceparent, options = {}) {
       const giveUpAt = options.giveUpAfterMs === undefined ? Infinity : Date.now() + options.giveUpAfterMs
       let pause = FIRST_RETRY_MS
+      const stop = options.signal ? AbortSignal.any([closing.signal, options.signal]) : closing.signal
       for (let tries = 1; ; tries++) {
         try {
           await send(event, traceparent)
@@ -43,14 +44,18 @@ export function createTaskEventPublisher(deps: { nc: NatsConnection; js: JetStre
           }
           return true
         } catch (e) {
-          const gaveUp = closing.signal.aborted || deps.nc.isClosed() || Date.now() + pause > giveUpAt
           const fields = { eventId: event.id, type: event.type, runId: event.runId, taskId: event.taskId, attempt: event.attempt, tries, err: toError(e) }
-          if (gaveUp) {
+          if (options.signal?.aborted) {
+            deps.logger.info(fields, 'stopped publishing a task event the attempt no longer needs')
+            return false
+          }
+          if (closing.signal.aborted || deps.nc.isClosed() || Date.now() + pause > giveUpAt) {
             deps.logger.error(fields, 'gave up publishing a task event; the coordinator will time the attempt out')
             return false
           }
           if (tries === 1) deps.logger.warn(fields, 'cannot publish a task event yet; retrying')
-          await delay(pause, closing.signal)
+          await delay(pause, stop)
+          if (options.signal?.aborted) return false
           pause = Math.min(pause * 2, MAX_RETRY_MS)
         }
       }

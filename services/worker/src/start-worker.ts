@@ -93,6 +93,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     executors: { handlers: o.handlers, runners: o.runners, queue: o.queue, workerId: o.workerId },
     lingering,
     confirmOwnership: (command, signal) => confirmOwnership(nc, subjects, command, o.workerId, signal),
+    startedAfterMs: o.startedAfterMs,
   }
 
   const onMessage = async (msg: JsMsg): Promise<void> => {

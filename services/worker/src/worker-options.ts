@@ -31,6 +31,13 @@ export interface WorkerOptions {
   startupTimeoutMs?: number
   /** Aborting it during start-up stops the retries: `startWorker` rejects with a RetryAbortedError. */
   signal?: AbortSignal
+  /**
+   * How long an attempt's handler runs before its `started` is published (0 to 10 000 ms).
+   * A result within that time implies the start: a short task costs one message and one
+   * coordinator transaction fewer. 0 publishes `started`, stored by JetStream, before the
+   * handler runs. Default: `config.startedAfterMs` (`BATON_STARTED_AFTER_MS`, 50).
+   */
+  startedAfterMs?: number
 }
 
 /** WorkerOptions with every default filled in, compiled once at start. */
@@ -47,6 +54,7 @@ export interface ResolvedWorkerOptions {
   /** Undefined: start-up retries without end. */
   readonly startupTimeoutMs?: number
   readonly signal?: AbortSignal
+  readonly startedAfterMs: number
 }
 
 const QUEUE = /^[A-Za-z0-9_-]{1,64}$/
@@ -63,6 +71,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (workerId.length < 1 || workerId.length > 200) issues.push({ path: 'workerId', reason: 'must be 1 to 200 characters' })
   const startupTimeoutMs = options.startupTimeoutMs
   if (startupTimeoutMs !== undefined && !(typeof startupTimeoutMs === 'number' && startupTimeoutMs >= 0)) issues.push({ path: 'startupTimeoutMs', reason: 'must be a number of milliseconds, at least 0 (Infinity: no bound)' })
+  const startedAfterMs = options.startedAfterMs
+  if (startedAfterMs !== undefined && !(Number.isInteger(startedAfterMs) && startedAfterMs >= 0 && startedAfterMs <= 10_000)) issues.push({ path: 'startedAfterMs', reason: 'must be an integer number of milliseconds from 0 to 10000' })
   for (const [name, fn] of Object.entries(options.handlers ?? {})) {
     if (typeof fn !== 'function') issues.push({ path: `handlers.${name}`, reason: 'must be a function' })
   }
@@ -81,5 +91,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     workerId,
     ...(startupTimeoutMs !== undefined && startupTimeoutMs !== Infinity ? { startupTimeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    startedAfterMs: startedAfterMs ?? config.startedAfterMs,
   })
 }

@@ -58,6 +58,12 @@ export const TaskEventSchema = z.object({
   /** Captured stdout/stderr tail or other attempt details (kept with the attempt). */
   details: JsonRecord.optional(),
   at: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * When the handler started, on the worker's clock: sent with a `started` published after the
+   * handler began, and with a result that no `started` preceded (the result implies the start;
+   * docs/architecture.md, "Deferred start").
+   */
+  startedAt: z.iso.datetime({ offset: true }).optional(),
 })
 /** A task event. */
 export type TaskEvent = z.infer<typeof TaskEventSchema>

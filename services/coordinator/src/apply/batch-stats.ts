@@ -56,8 +56,11 @@ export function batchStats(
       const queue = w.workflow.tasks.get(t.taskId)?.queue ?? 'unknown'
       taskTransitions.push({ workflow, status: t.to })
       if (t.from === 'queued' && t.to === 'running') attemptsStarted.push({ queue, waitedMs: t.queuedAt ? t.at.getTime() - t.queuedAt.getTime() : null })
+      // A result that implied its start: the attempt started (at its reported time) and ended here.
+      if (t.impliedStart) attemptsStarted.push({ queue, waitedMs: t.queuedAt && t.startedAt ? Math.max(0, t.startedAt.getTime() - t.queuedAt.getTime()) : null })
       const outcome = attemptOutcome(t)
-      if (outcome) attemptsEnded.push({ workflow, queue, outcome, ranMs: t.from === 'running' && t.startedAt ? t.at.getTime() - t.startedAt.getTime() : null })
+      const ran = t.from === 'running' || t.impliedStart
+      if (outcome) attemptsEnded.push({ workflow, queue, outcome, ranMs: ran && t.startedAt ? t.at.getTime() - t.startedAt.getTime() : null })
     }
     for (const d of w.liveDispatches()) {
       if (d.eventId !== null) dispatchedBy.push({ eventId: d.eventId, queue: w.workflow.tasks.get(d.taskId)?.queue ?? 'unknown' })

@@ -51,6 +51,7 @@ export function endedWork(works: Iterable<RunWork>): EndedWork {
       const known = seen.get(key) ?? {}
       if (a.insert) known.queuedAt = a.at
       if (a.status === 'running') known.startedAt = a.at
+      else if (a.startedAt) known.startedAt = a.startedAt
       if (a.workerId) known.workerId = a.workerId
       seen.set(key, known)
       if (LIVE.includes(a.status)) continue

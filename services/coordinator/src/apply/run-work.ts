@@ -26,6 +26,8 @@ export interface TaskTransition {
   /** When the attempt was queued and started (this batch or before), if known. */
   readonly queuedAt: Date | null
   readonly startedAt: Date | null
+  /** A result from `queued`: it implied the attempt's start (no `started` was applied). */
+  readonly impliedStart?: boolean
   /** The error's kind, when the change records one. */
   readonly errorKind?: string
 }
@@ -110,7 +112,8 @@ export class RunWork {
           to: c.set.status,
           at: now,
           queuedAt: prev.queuedAt ?? prev.stored?.queuedAt ?? null,
-          startedAt: prev.startedAt ?? prev.stored?.startedAt ?? null,
+          startedAt: c.set.startedAt ?? prev.startedAt ?? prev.stored?.startedAt ?? null,
+          ...(c.from === 'queued' && c.set.status !== 'running' && c.set.startedAt ? { impliedStart: true } : {}),
           ...(c.set.error ? { errorKind: c.set.error.kind } : {}),
         })
       }

@@ -70,12 +70,14 @@ function parseUnescaped(subject: string, data: Uint8Array, s: Subjects): ParsedM
     if (!r.success) return { kind: 'invalid', reason: `invalid task event: ${issues(r.error)}` }
     const e = r.data
     if (subject !== s.task(e.runId)) return { kind: 'invalid', reason: `runId ${e.runId} does not match subject ${subject}` }
-    const base = { taskId: e.taskId, attempt: e.attempt, workerId: e.workerId, eventId: e.id }
+    const base = { taskId: e.taskId, attempt: e.attempt, workerId: e.workerId, eventId: e.id, ...(e.startedAt ? { startedAt: new Date(e.startedAt) } : {}) }
     let event: MachineEvent
     switch (e.type) {
       case 'started':
+        event = { type: 'task.started', ...base }
+        break
       case 'heartbeat':
-        event = { type: e.type === 'started' ? 'task.started' : 'task.heartbeat', ...base }
+        event = { type: 'task.heartbeat', taskId: e.taskId, attempt: e.attempt, workerId: e.workerId, eventId: e.id }
         break
       case 'succeeded':
         event = { type: 'task.succeeded', ...base, output: e.output ?? null, ...(e.details ? { details: e.details } : {}) }

@@ -33,7 +33,7 @@ function foldWrites(writes: readonly (AttemptWrite & { runId: string })[]): { in
       status: w.status,
       worker_id: w.workerId ?? prev?.row.worker_id ?? null,
       queued_at: w.insert ? w.at.toISOString() : (prev?.row.queued_at ?? null),
-      started_at: w.status === 'running' ? w.at.toISOString() : (prev?.row.started_at ?? null),
+      started_at: w.status === 'running' ? w.at.toISOString() : (w.startedAt?.toISOString() ?? prev?.row.started_at ?? null),
       finished_at: w.status === 'running' || w.status === 'queued' ? null : w.at.toISOString(),
       set_output: 'output' in w || (prev?.row.set_output ?? false),
       output: 'output' in w ? (w.output ?? null) : (prev?.row.output ?? null),

@@ -366,6 +366,14 @@ describe('task.started', () => {
     assert.deepEqual(d.dispatch, [])
   })
 
+  test('a deferred start (published while the handler runs) records when the handler began', () => {
+    const d = decide(stateOf(CHAIN, { a: { status: 'queued', attempt: 1 } }), { ...started('a', 1, 'w7'), startedAt: at(-50) } as MachineEvent, T0)
+    assert.deepEqual(onlyChange(d, 'a').set.startedAt, at(-50))
+    assert.deepEqual(d.attempts[0]!.at, at(-50))
+    // The timeouts count from when the coordinator learned of the start.
+    assert.deepEqual(d.setTimers, [{ kind: TimerKind.heartbeat, taskId: 'a', attempt: 1, fireAt: at(10_000) }])
+  })
+
   test('without an execution timeout only the heartbeat timer (default 10 s) is set', () => {
     const d = decide(stateOf(CHAIN, { a: { status: 'queued', attempt: 1 } }), started('a', 1), T0)
     assert.deepEqual(d.setTimers, [{ kind: TimerKind.heartbeat, taskId: 'a', attempt: 1, fireAt: at(10_000) }])
@@ -441,9 +449,28 @@ describe('task.succeeded', () => {
     assert.deepEqual(d.dispatch, [])
   })
 
-  test('a result for a queued attempt (start never seen) also succeeds it', () => {
+  test('a result for a queued attempt (start never seen) also succeeds it, and implies the start', () => {
     const d = decide(stateOf(FAN, { a: { status: 'queued', attempt: 1 } }), succeeded('a', 1, null, 'w3'), T0)
-    assert.deepEqual(onlyChange(d, 'a').set, { status: 'succeeded', finishedAt: T0, output: null, workerId: 'w3' })
+    assert.deepEqual(onlyChange(d, 'a').set, { status: 'succeeded', finishedAt: T0, output: null, workerId: 'w3', startedAt: T0 })
+    assert.deepEqual(d.attempts, [{ taskId: 'a', attempt: 1, status: 'succeeded', workerId: 'w3', at: T0, startedAt: T0, output: null }])
+  })
+
+  test('a deferred start: the result carries when the handler began, and the task and attempt keep it', () => {
+    const began = at(-40)
+    const d = decide(stateOf(FAN, { a: { status: 'queued', attempt: 1 } }), { ...succeeded('a', 1, null, 'w3'), startedAt: began } as MachineEvent, T0)
+    assert.deepEqual(onlyChange(d, 'a').set.startedAt, began)
+    assert.deepEqual(d.attempts[0]!.startedAt, began)
+  })
+
+  test('a start reported after the result was seen (worker clock ahead) is taken as the result time', () => {
+    const d = decide(stateOf(FAN, { a: { status: 'queued', attempt: 1 } }), { ...succeeded('a', 1, null, 'w3'), startedAt: at(5000) } as MachineEvent, T0)
+    assert.deepEqual(onlyChange(d, 'a').set.startedAt, T0)
+  })
+
+  test('a result for a running attempt keeps the start already recorded', () => {
+    const d = decide(stateOf(FAN, { a: { status: 'running', attempt: 1, workerId: 'w3' } }), { ...succeeded('a', 1, null, 'w3'), startedAt: at(-40) } as MachineEvent, T0)
+    assert.equal('startedAt' in onlyChange(d, 'a').set, false)
+    assert.equal(d.attempts[0]!.startedAt, undefined)
   })
 
   test('a missing output is stored as null', () => {
@@ -495,6 +522,24 @@ describe('task.succeeded', () => {
 
 describe('task.failed', () => {
   const running = (attempt: number) => stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status: 'running', attempt, workerId: 'w1' } })
+
+  test('a failure of a queued attempt (deferred start) implies its start on the task and the attempt, whether it retries or fails', () => {
+    const queued = stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status: 'queued', attempt: 1 } })
+    const retrying = decide(queued, { ...failed('b', 1), startedAt: at(-30) } as MachineEvent, T0)
+    assert.equal(onlyChange(retrying, 'b').set.status, 'retrying')
+    assert.deepEqual(onlyChange(retrying, 'b').set.startedAt, at(-30))
+    assert.deepEqual(retrying.attempts[0]!.startedAt, at(-30))
+    const final = decide(queued, { ...failed('b', 1, { message: 'no', retryable: false, kind: 'error' }), startedAt: at(-30) } as MachineEvent, T0)
+    assert.equal(final.taskChanges.find((c) => c.taskId === 'b')!.set.status, 'failed')
+    assert.deepEqual(final.taskChanges.find((c) => c.taskId === 'b')!.set.startedAt, at(-30))
+  })
+
+  test('a schedule-to-start timeout of a queued attempt implies no start', () => {
+    const queued = stateOf(CHAIN, { a: { status: 'succeeded', attempt: 1 }, b: { status: 'queued', attempt: 1 } })
+    const d = decide(queued, { type: 'timer.fired', kind: TimerKind.scheduleToStart, taskId: 'b', attempt: 1 }, T0)
+    assert.equal('startedAt' in onlyChange(d, 'b').set, false)
+    assert.equal(d.attempts[0]!.startedAt, undefined)
+  })
 
   test('a retryable failure with attempts left → retrying, with a retry timer at now + retryDelayMs', () => {
     const state = running(1)

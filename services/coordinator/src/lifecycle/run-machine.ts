@@ -157,23 +157,41 @@ function finishTask(state: MachineState, task: TaskView, status: TaskStatus, now
   }
 }
 
+/**
+ * When a handler started, as its worker reported it: never after the coordinator saw the event
+ * (a worker clock running ahead must not put the start after the finish).
+ */
+function handlerStart(reported: Date | undefined, now: Date): Date {
+  return reported && reported.getTime() < now.getTime() ? reported : now
+}
+
+/**
+ * The start a result implies when the task is still `queued`: the worker ran the handler and
+ * published no `started` before its result (the deferred start; docs/architecture.md).
+ */
+function impliedStart(task: TaskView, reported: Date | undefined, now: Date): { startedAt?: Date } {
+  return task.status === 'queued' ? { startedAt: handlerStart(reported, now) } : {}
+}
+
 /** A failed attempt: retry after backoff when allowed, else fail the task. */
-function failAttempt(state: MachineState, task: TaskView, error: TaskError, now: Date, workerId: string | undefined, details?: Record<string, unknown>): Decision {
+function failAttempt(state: MachineState, task: TaskView, error: TaskError, now: Date, workerId: string | undefined, details?: Record<string, unknown>, reportedStart?: Date): Decision {
   const def = state.workflow.tasks.get(task.taskId)!
-  const attemptWrite = { taskId: task.taskId, attempt: task.attempt, at: now, error, ...(workerId ? { workerId } : {}), ...(details ? { details } : {}) }
+  // A timeout or an operator never starts an attempt; only a worker's result implies its start.
+  const implied = workerId ? impliedStart(task, reportedStart, now) : {}
+  const attemptWrite = { taskId: task.taskId, attempt: task.attempt, at: now, error, ...implied, ...(workerId ? { workerId } : {}), ...(details ? { details } : {}) }
   const round = task.attempt - task.attemptBase
   if (error.retryable && round < def.retry.attempts) {
     const delay = retryDelayMs(def.retry, round, `${state.run.id}:${task.taskId}`)
     return {
       ...EMPTY,
-      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'retrying', error }, reason: `attempt ${task.attempt} failed (${error.kind}); retry in ${delay}ms` }],
+      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'retrying', error, ...implied }, reason: `attempt ${task.attempt} failed (${error.kind}); retry in ${delay}ms` }],
       attempts: [{ ...attemptWrite, status: 'failed' }],
       clearTimers: attemptTimers(task.taskId, task.attempt),
       setTimers: [{ kind: TimerKind.retry, taskId: task.taskId, attempt: task.attempt, fireAt: new Date(now.getTime() + delay) }],
     }
   }
   const why = error.retryable ? `attempt ${round} of ${def.retry.attempts} failed (${error.kind})` : `failed, not retryable (${error.kind})`
-  const d = finishTask(state, task, 'failed', now, { error }, why)
+  const d = finishTask(state, task, 'failed', now, { error, ...implied }, why)
   return { ...d, attempts: [{ ...attemptWrite, status: 'failed' }] }
 }
 
@@ -253,10 +271,11 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
       }
       const def = state.workflow.tasks.get(event.taskId)!
       const t = task!
+      const startedAt = handlerStart(event.startedAt, now)
       return {
         ...EMPTY,
-        taskChanges: [{ taskId: t.taskId, from: t.status, set: { status: 'running', workerId: event.workerId, startedAt: now }, reason: `started on ${event.workerId}` }],
-        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'running', workerId: event.workerId, at: now }],
+        taskChanges: [{ taskId: t.taskId, from: t.status, set: { status: 'running', workerId: event.workerId, startedAt }, reason: `started on ${event.workerId}` }],
+        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'running', workerId: event.workerId, at: startedAt }],
         clearTimers: [{ kind: TimerKind.scheduleToStart, taskId: t.taskId, attempt: t.attempt }],
         setTimers: [
           { kind: TimerKind.heartbeat, taskId: t.taskId, attempt: t.attempt, fireAt: new Date(now.getTime() + def.timeouts.heartbeatMs) },
@@ -293,10 +312,11 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
             passed === false
               ? { message: 'data-quality check failed', retryable: false, kind: 'check_failed' }
               : { message: 'check returned no verdict: its output must be an object with passed: true or false (and optionally details, sample)', retryable: false, kind: 'check_invalid' }
-          return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output })
+          return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output }, event.startedAt)
         }
       }
-      const d = finishTask(state, t, 'succeeded', now, { output: event.output ?? null, workerId: event.workerId }, `attempt ${t.attempt} succeeded`)
+      const implied = impliedStart(t, event.startedAt, now)
+      const d = finishTask(state, t, 'succeeded', now, { output: event.output ?? null, workerId: event.workerId, ...implied }, `attempt ${t.attempt} succeeded`)
       let followUps = d.followUps
       if (def.kind === 'branch') {
         const chosen = chosenBranches(event.output)
@@ -307,7 +327,7 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
       return {
         ...d,
         followUps,
-        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'succeeded', workerId: event.workerId, at: now, output: event.output ?? null, ...(event.details ? { details: event.details } : {}) }],
+        attempts: [{ taskId: t.taskId, attempt: t.attempt, status: 'succeeded', workerId: event.workerId, at: now, ...implied, output: event.output ?? null, ...(event.details ? { details: event.details } : {}) }],
       }
     }
 
@@ -315,7 +335,7 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
       const task = state.tasks.get(event.taskId)
       const stale = currentAttempt(task, event.attempt, ['running', 'queued'])
       if (stale) return ignored(stale)
-      return failAttempt(state, task!, event.error, now, event.workerId, event.details)
+      return failAttempt(state, task!, event.error, now, event.workerId, event.details, event.startedAt)
     }
 
     case 'timer.fired': {

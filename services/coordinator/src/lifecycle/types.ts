@@ -70,7 +70,15 @@ export interface TimerKey {
 export type MachineEvent =
   | { readonly type: 'run.started' }
   | { readonly type: 'run.cancel_requested'; readonly reason: string; readonly eventId?: string }
-  | { readonly type: 'task.started'; readonly taskId: string; readonly attempt: number; readonly workerId: string; readonly eventId: string }
+  | {
+      readonly type: 'task.started'
+      readonly taskId: string
+      readonly attempt: number
+      readonly workerId: string
+      readonly eventId: string
+      /** When the handler began, if it began before its `started` was published (deferred start). */
+      readonly startedAt?: Date
+    }
   | { readonly type: 'task.heartbeat'; readonly taskId: string; readonly attempt: number; readonly workerId: string; readonly eventId: string }
   | {
       readonly type: 'task.succeeded'
@@ -80,6 +88,8 @@ export type MachineEvent =
       readonly eventId: string
       readonly output: unknown
       readonly details?: Record<string, unknown>
+      /** When the handler began, on a result no `started` preceded (the result implies the start). */
+      readonly startedAt?: Date
     }
   | {
       readonly type: 'task.failed'
@@ -89,6 +99,8 @@ export type MachineEvent =
       readonly eventId: string
       readonly error: TaskError
       readonly details?: Record<string, unknown>
+      /** When the handler began, on a result no `started` preceded (the result implies the start). */
+      readonly startedAt?: Date
     }
   | { readonly type: 'timer.fired'; readonly kind: TimerKind; readonly taskId: string; readonly attempt: number; readonly nextIndex?: number }
   /** Internal: an upstream of `taskId` reached a terminal outcome. */
@@ -134,6 +146,8 @@ export interface AttemptWrite {
   readonly status: TaskStatus
   readonly workerId?: string
   readonly at: Date
+  /** The attempt's start, when a result implied it (no `running` write came before). */
+  readonly startedAt?: Date
   readonly output?: unknown
   readonly error?: TaskError
   readonly details?: Record<string, unknown>
