@@ -207,13 +207,15 @@ describe('pause and unpause', () => {
     assert.equal(during.length, 0, 'no run from a tick while paused')
     const schedule = await ns.db.selectFrom('schedules').select('next_fire_at').where('workflow', '=', 'cron_wf').executeTakeFirstOrThrow()
     assert.ok(new Date(schedule.next_fire_at) <= new Date(), 'the held tick is still due')
-    const unpausedAt = new Date()
     await pause('cron_wf', false)
     const caughtUp = await eventually(async () => {
-      const r = await ns.db.selectFrom('runs').select(['scheduled_for']).where('workflow', '=', 'cron_wf').where('created_at', '>', pausedAt).execute()
+      const r = await ns.db.selectFrom('runs').select(['scheduled_for', 'created_at']).where('workflow', '=', 'cron_wf').where('created_at', '>', pausedAt).orderBy('created_at').execute()
       return r.length > 0 ? r : undefined
     }, 'the catch-up run')
-    const missedDuringPause = caughtUp.filter((r) => r.scheduled_for !== null && new Date(r.scheduled_for) < unpausedAt)
+    // The first run is created when the unpause is applied: every tick due by then was missed
+    // while paused — including one that fell due after the request left but before it was applied.
+    const unpausedAt = new Date(caughtUp[0]!.created_at)
+    const missedDuringPause = caughtUp.filter((r) => r.scheduled_for !== null && new Date(r.scheduled_for) <= unpausedAt)
     assert.equal(missedDuringPause.length, 1, 'catchup latest: one run for the ticks missed while paused')
   })
 
