@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test, type TestContext } from 'node:test'
-import { connectNats, encodeJson, ensureStreams, jetstreamClient, publishJson, subjectsFor } from '@baton/shared'
-import { startWorker, type Worker, type WorkerOptions } from '@baton/worker'
+import { connectNats, encodeJson, ensureStreams, jetstreamClient, publishJson, subjectsFor, type TaskCommand } from '@baton/shared'
+import { startWorker, type TaskHandler, type Worker, type WorkerOptions } from '@baton/worker'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { freePort, startNats, stopProcess } from '../support/private-nats.js'
@@ -189,28 +189,27 @@ describe('deferred start with NATS down', { timeout: 90_000 }, () => {
     }, 'the events in the restarted stream', 30_000)
   }
 
+  /**
+   * A worker of `queue` on the private server whose start is due after 2 s (once the test has
+   * surely stopped the server), running `extract`, and one command for it; returns the command.
+   */
+  async function workerOnPrivateNats(t: TestContext, nats: Awaited<ReturnType<typeof privateNats>>, queue: string, extract: TaskHandler): Promise<TaskCommand> {
+    const worker = await startWorker({ queue, startedAfterMs: 2000, shutdownGraceMs: 1000, config: { ...ns.config, natsUrl: nats.url }, logger: logs.logger, handlers: { extract } })
+    t.after(() => worker.stop())
+    const cmd = buildCommand(queue)
+    await publishJson(jetstreamClient(nats.client), subjectsFor(ns.config.namespace).command(queue), cmd.id, cmd, cmd.traceparent)
+    return cmd
+  }
+
   test('NATS down when the start is due and the handler finishing meanwhile: the start stops retrying, and the result, carrying the start, is published once NATS is back', async (t) => {
     const nats = await privateNats(t)
     const running = gate()
     const release = gate()
-    const worker = await startWorker({
-      queue: 'outage-deferred',
-      // Due once the server is surely down.
-      startedAfterMs: 2000,
-      shutdownGraceMs: 1000,
-      config: { ...ns.config, natsUrl: nats.url },
-      logger: logs.logger,
-      handlers: {
-        extract: async () => {
-          running.open()
-          await release.promise
-          return { survived: true }
-        },
-      },
+    const cmd = await workerOnPrivateNats(t, nats, 'outage-deferred', async () => {
+      running.open()
+      await release.promise
+      return { survived: true }
     })
-    t.after(() => worker.stop())
-    const cmd = buildCommand('outage-deferred')
-    await publishJson(jetstreamClient(nats.client), subjectsFor(ns.config.namespace).command('outage-deferred'), cmd.id, cmd, cmd.traceparent)
     await running.promise
     await nats.stop()
     await eventually(() => logs.lines().some((l) => l.msg === 'cannot publish a task event yet; retrying' && l.runId === cmd.runId && l.type === 'started'), 'the worker to retry its start')
@@ -225,24 +224,12 @@ describe('deferred start with NATS down', { timeout: 90_000 }, () => {
     const nats = await privateNats(t)
     const running = gate()
     const reason = gate<unknown>()
-    const worker = await startWorker({
-      queue: 'unconfirmed',
-      startedAfterMs: 2000,
-      shutdownGraceMs: 1000,
-      config: { ...ns.config, natsUrl: nats.url },
-      logger: logs.logger,
-      handlers: {
-        extract: async (ctx) => {
-          running.open()
-          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }))
-          reason.open(ctx.signal.reason)
-          return 'finished anyway'
-        },
-      },
+    const cmd = await workerOnPrivateNats(t, nats, 'unconfirmed', async (ctx) => {
+      running.open()
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }))
+      reason.open(ctx.signal.reason)
+      return 'finished anyway'
     })
-    t.after(() => worker.stop())
-    const cmd = buildCommand('unconfirmed')
-    await publishJson(jetstreamClient(nats.client), subjectsFor(ns.config.namespace).command('unconfirmed'), cmd.id, cmd, cmd.traceparent)
     await running.promise
     await nats.stop()
     const why = (await reason.promise) as { kind: string; code: string }
