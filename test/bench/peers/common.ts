@@ -6,10 +6,13 @@ export type Workload = 'chain' | 'fanout' | 'throughput'
 /** Every workload, in the order each repetition runs them. */
 export const WORKLOADS: readonly Workload[] = ['chain', 'fanout', 'throughput']
 
-/** The systems compared; the peers first, as the brief lists them. */
-export type SystemName = 'graphile-worker' | 'pg-boss' | 'bullmq' | 'baton'
+/**
+ * The systems compared; the peers first, as the brief lists them, then Baton, then `floor`: not a
+ * peer but Baton's transport and store (JetStream + Postgres) with no orchestration (floor.ts).
+ */
+export type SystemName = 'graphile-worker' | 'pg-boss' | 'bullmq' | 'baton' | 'floor'
 /** Every system, in the order of the first repetition (later ones rotate it). */
-export const SYSTEMS: readonly SystemName[] = ['graphile-worker', 'pg-boss', 'bullmq', 'baton']
+export const SYSTEMS: readonly SystemName[] = ['graphile-worker', 'pg-boss', 'bullmq', 'baton', 'floor']
 
 /** Whether a piece of work is the warm-up before the clock starts or the measured workload. */
 export type Tag = 'warm' | 'main'

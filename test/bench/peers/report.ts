@@ -88,12 +88,18 @@ export function table(medians: readonly Record<string, unknown>[], systems: read
     return best === 0 ? '-' : `${(b / best).toFixed(2)}x`
   }
   const fmt = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2))
-  const header = ['median of the repetitions', ...systems, 'baton / best durable', 'baton / best Postgres']
+  const floorRatio = (row: Row): string => {
+    const b = value('baton', row)
+    const f = value('floor', row)
+    return b === undefined || f === undefined || f === 0 ? '-' : `${(b / f).toFixed(2)}x`
+  }
+  const header = ['median of the repetitions', ...systems, 'baton / best durable', 'baton / best Postgres', 'baton / floor']
   const body = ROWS.filter((row) => medians.some((m) => m.workload === row.workload)).map((row) => [
     row.label,
     ...systems.map((s) => fmt(value(s, row))),
     ratio(row, DURABLE_PEERS),
     ratio(row, POSTGRES_PEERS),
+    floorRatio(row),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
@@ -105,5 +111,7 @@ export function table(medians: readonly Record<string, unknown>[], systems: read
     'ratio = Baton / best peer; best = lowest time or CPU, highest tasks/s (for tasks/s, above 1x means Baton is faster; elsewhere, above 1x means Baton takes more).',
     'Durable peers: graphile-worker, pg-boss (Postgres), bullmq (redis-server with appendfsync always). CPU counts the worker, the driver,',
     "Baton's coordinator and the whole Postgres, NATS and private redis-server processes (whole-server figures: the machine is otherwise quiet).",
+    'floor: not a peer; JetStream + Postgres with no orchestration (one completion and one command per task, one row per event, one',
+    "transaction per batch): what Baton's transport and store cost on this machine, the bound any design on them sits above.",
   ].join('\n')
 }

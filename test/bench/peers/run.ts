@@ -9,6 +9,7 @@ import { bullmq } from './bullmq.js'
 import { killAllChildren, killAllChildrenNow, spawnWorker, type WorkerProcess } from './children.js'
 import { CONCURRENCY, SYSTEMS, WORKLOADS, epochMs, sizeOf, sizesFor, warmSize, type SystemName, type Workload, type WorkerReport } from './common.js'
 import { graphileWorker } from './graphile-worker.js'
+import { floor } from './floor.js'
 import { dropAllDatabases } from './pg-databases.js'
 import { pgBoss } from './pg-boss.js'
 import { CLK_TCK, cpuSeconds, sampleCpu } from './proc-cpu.js'
@@ -98,6 +99,7 @@ const drivers: Record<SystemName, System> = {
   'pg-boss': pgBoss,
   bullmq: bullmq(() => redis!),
   baton: baton(warmSize),
+  floor,
 }
 
 /** Figures of a measured run from the worker's stamps (and the driver's start, for the chain's total). */

@@ -70,6 +70,16 @@ export function batonSettings(workload: Workload, tputWidth: number, tputTasks: 
   }
 }
 
+/** The floor: one stand-in coordinator process and one worker process speaking JetStream directly. */
+export function floorSettings(workload: Workload, tputWidth: number, tputTasks: number) {
+  return {
+    concurrency: CONCURRENCY,
+    coordinator: 'consume events; per batch: one INSERT of a row per event, commands published (PubAcks awaited together), events acked',
+    worker: 'consume commands; publish the completion (PubAck awaited), ack',
+    ...(workload === 'throughput' ? { shape: `${tputTasks / tputWidth} requests x ${tputWidth} tasks, published back to back` } : {}),
+  }
+}
+
 /** Printable settings of `system` for `workload`. */
 export function settingsOf(system: SystemName, workload: Workload, extra: { redisFlags: readonly string[]; tputWidth: number; tputTasks: number }): Record<string, unknown> {
   switch (system) {
@@ -81,5 +91,7 @@ export function settingsOf(system: SystemName, workload: Workload, extra: { redi
       return bullmqSettings(workload, extra.redisFlags)
     case 'baton':
       return batonSettings(workload, extra.tputWidth, extra.tputTasks)
+    case 'floor':
+      return floorSettings(workload, extra.tputWidth, extra.tputTasks)
   }
 }
