@@ -34,7 +34,7 @@ help:
 	@echo "make pack           build, then write installable tarballs to dist/packages/"
 	@echo "make lint           ESLint: the package graph (no cycles, no deep imports, services apart)"
 	@echo "make bench          set up, then run the benchmarks"
-	@echo "make bench-peers    set up, then Baton side by side with graphile-worker, pg-boss, BullMQ (BENCH_PEERS_SCALE=0.1 BENCH_PEERS_REPS=1 for a quick look)"
+	@echo "make bench-peers    set up, then Baton side by side with graphile-worker, pg-boss, BullMQ and its own JetStream + Postgres floor (BENCH_PEERS_SCALE=0.1 BENCH_PEERS_REPS=1 for a quick look)"
 	@echo "make chaos          seeded chaos run on private servers: MINUTES=2, SEED=random (printed first; SEED=n replays)"
 	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
 	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
