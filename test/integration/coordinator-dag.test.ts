@@ -18,7 +18,9 @@ let worker: Awaited<ReturnType<typeof startScriptedWorker>>
 function script(cmd: { taskId: string; attempt: number; inputs: Record<string, unknown> }): ScriptedAction {
   if (cmd.taskId.startsWith('fail')) return { fail: { message: `${cmd.taskId} broke`, retryable: !cmd.taskId.includes('fatal') } }
   if (cmd.taskId.startsWith('flaky') && cmd.attempt < 3) return { fail: { message: 'transient' } }
-  if (cmd.taskId.startsWith('branch')) return { succeed: { branch: ['chosen'] } }
+  // `branch` chooses its `chosen` arm; `branch_gate` (the rule table's source of a skipped upstream) chooses none.
+  if (cmd.taskId === 'branch_gate') return { succeed: { follow: [] } }
+  if (cmd.taskId.startsWith('branch')) return { succeed: { follow: ['chosen'] } }
   if (cmd.taskId.startsWith('check_bad')) return { succeed: { passed: false, sample: [{ id: 1 }] } }
   if (cmd.taskId.startsWith('skip')) return { succeed: null }
   return { succeed: { task: cmd.taskId, attempt: cmd.attempt, saw: Object.keys(cmd.inputs).sort() }, ...(cmd.taskId.startsWith('slow') ? { delayMs: 1500 } : {}) }

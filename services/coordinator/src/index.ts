@@ -3,7 +3,8 @@
  * durable timers and relays the outbox. The state machine itself is `decide` (pure).
  */
 export { startCoordinator, type Coordinator, type CoordinatorOptions } from './coordinator.js'
-export { decide, tasksNeeded, chosenBranches } from './lifecycle/run-machine.js'
+export { decide, tasksNeeded } from './lifecycle/run-machine.js'
+export { branchChoice, type BranchChoice } from './lifecycle/branch-choice.js'
 export { evaluateTriggerRule, finalOutcome, type RuleDecision, type UpstreamCounts } from './lifecycle/trigger-rules.js'
 export { retryDelayMs, type RetryPolicy } from './lifecycle/backoff.js'
 export { TASK_TRANSITIONS, RUN_TRANSITIONS, checkTaskTransition, checkRunTransition } from './lifecycle/transitions.js'

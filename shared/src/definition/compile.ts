@@ -210,6 +210,10 @@ function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
     const kind = (t as { kind?: unknown }).kind
     if (kind === 'approval' && (t.run !== undefined || t.handler !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' runs nothing: remove 'run'/'handler'` })
     if ((t as { approvers?: unknown }).approvers !== undefined && kind !== 'approval') issues.push({ path: `tasks.${id}.approvers`, reason: "only an approval task (kind: 'approval') has approvers" })
+    // A branch chooses among its direct downstream tasks: with none, every choice would fail the run.
+    if (kind === 'branch' && !Object.values(tasks).some((d) => d.after.includes(id))) {
+      issues.push({ path: `tasks.${id}.kind`, reason: `branch task '${id}' has no downstream task to choose: list it in the 'after' of the tasks it chooses between` })
+    }
   }
   if (issues.length === 0) {
     const cycle = findCycle(tasks)

@@ -96,7 +96,7 @@ export const TaskSchema = z
       .enum(Object.values(TaskKind) as [TaskKind, ...TaskKind[]])
       .default('task')
       .describe(
-        'task (default): the output goes to downstream tasks. check: a data-quality gate; its output must be a verdict { passed: true|false, details?, sample? }, anything but passed: true fails the task (not retried). branch: the output, or its `branch` field, names the direct downstream tasks to run (an id or a list); the others are skipped. approval: waits, without a worker, until someone allowed approves it (downstream proceeds) or rejects it, or its `timeout` passes (the task fails).',
+        'task (default): the output goes to downstream tasks. check: a data-quality gate; its output must be a verdict { passed: true|false, details?, sample? }, anything but passed: true fails the task (not retried). branch: the output `{ follow: [ids] }` names the direct downstream tasks to run (also accepted: `{ branch: ids }`, a bare id or a list); the others are skipped; a choice naming no direct downstream task, or no choice, fails the branch (branch_invalid, not retried). approval: waits, without a worker, until someone allowed approves it (downstream proceeds) or rejects it, or its `timeout` passes (the task fails).',
       ),
     approvers: z
       .array(z.string().min(1))

@@ -729,6 +729,31 @@ describe('branch tasks', () => {
     )
   })
 
+  test('{ follow } is the documented form of the choice', () => {
+    assert.deepEqual(
+      followUpsFor({ follow: ['z'] }).map((f) => f.type),
+      ['branch.skipped', 'branch.skipped', 'upstream.resolved'],
+    )
+  })
+
+  test('a choice naming a task not directly downstream fails the branch at once, even with retries left, and its downstream learn it failed', () => {
+    const retrying = stateOf({ ...WF, tasks: { ...WF.tasks, pick: { kind: 'branch', retry: { attempts: 3 } } } }, { pick: { status: 'running', attempt: 1, workerId: 'w1' } })
+    const d = decide(retrying, succeeded('pick', 1, { follow: ['after_y'] }), T0)
+    const c = onlyChange(d, 'pick')
+    assert.equal(c.set.status, 'failed')
+    assert.equal(c.set.error?.kind, 'branch_invalid')
+    assert.match(c.set.error!.message, /branch pick chose 'after_y', which is not directly downstream of it \(choose from: x, y, z\)/)
+    assert.deepEqual(d.attempts.map((a) => [a.status, a.details]), [['failed', { branch: { follow: ['after_y'] } }]])
+    assert.deepEqual(
+      d.followUps.map((f) => [f.type, 'taskId' in f ? f.taskId : '', f.type === 'upstream.resolved' ? f.outcome : '']),
+      [
+        ['upstream.resolved', 'x', 'failed'],
+        ['upstream.resolved', 'y', 'failed'],
+        ['upstream.resolved', 'z', 'failed'],
+      ],
+    )
+  })
+
   test('branch.skipped skips a pending task and propagates skipped to its downstream', () => {
     const d = decide(state, branchSkipped('y', 'pick'), T0)
     const c = onlyChange(d, 'y')

@@ -1,5 +1,6 @@
 import { isTerminalTaskStatus, type CompiledTask, type TaskError, type TaskStatus } from '@baton/shared'
 import { retryDelayMs } from './backoff.js'
+import { branchChoice } from './branch-choice.js'
 import { evaluateTriggerRule } from './trigger-rules.js'
 import { checkRunTransition, checkTaskTransition } from './transitions.js'
 import { decideOperatorEvent, isOperatorEvent } from './operator-actions.js'
@@ -202,13 +203,6 @@ function currentAttempt(task: TaskView | undefined, attempt: number, allowed: re
   return undefined
 }
 
-/** Branch tasks name the downstream tasks to follow: `output.branch` (string or list) or the output itself. */
-export function chosenBranches(output: unknown): Set<string> {
-  const pick = output && typeof output === 'object' && !Array.isArray(output) ? (output as { branch?: unknown }).branch : output
-  const list = Array.isArray(pick) ? pick : [pick]
-  return new Set(list.filter((x): x is string => typeof x === 'string'))
-}
-
 /** Applies one event to a run. Pure: the same inputs always give the same decision. */
 export function decide(state: MachineState, event: MachineEvent, now: Date): Decision {
   const operator = isOperatorEvent(event)
@@ -315,13 +309,15 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
           return failAttempt(state, t, error, now, event.workerId, { ...event.details, check: event.output }, event.startedAt)
         }
       }
+      // A branch's choice is read before it succeeds: a choice naming no direct downstream task fails it.
+      const choice = def.kind === 'branch' ? branchChoice(event.output, t.taskId, def.downstream) : undefined
+      if (choice && 'error' in choice) return failAttempt(state, t, choice.error, now, event.workerId, { ...event.details, branch: event.output ?? null }, event.startedAt)
       const implied = impliedStart(t, event.startedAt, now)
       const d = finishTask(state, t, 'succeeded', now, { output: event.output ?? null, workerId: event.workerId, ...implied }, `attempt ${t.attempt} succeeded`)
       let followUps = d.followUps
-      if (def.kind === 'branch') {
-        const chosen = chosenBranches(event.output)
+      if (choice) {
         followUps = d.followUps.map((f) =>
-          f.type === 'upstream.resolved' && !chosen.has(f.taskId) ? { type: 'branch.skipped' as const, taskId: f.taskId, branchId: t.taskId } : f,
+          f.type === 'upstream.resolved' && !choice.follow.has(f.taskId) ? { type: 'branch.skipped' as const, taskId: f.taskId, branchId: t.taskId } : f,
         )
       }
       return {
