@@ -37,6 +37,9 @@ const columns = {
   dead_letters: { id: true, subject: true, msg_id: true, payload: true, reason: true, received_at: true, count: true, last_at: true },
   api_tokens: { id: true, name: true, token_hash: true, grants: true, created_by: true, created_at: true, expires_at: true, revoked_at: true, revoked_by: true, last_used_at: true },
   audit_log: { id: true, at: true, actor: true, role: true, action: true, resource: true, params: true, result: true, status: true, reason: true, client_address: true },
+  pools: { name: true, slots: true, fair_share: true, weights: true, description: true, updated_by: true, updated_at: true },
+  task_slot_waits: { run_id: true, task_id: true, attempt: true, group_key: true, slots: true, lim: true, priority: true, owner: true, enqueued_at: true },
+  task_slot_holds: { run_id: true, task_id: true, attempt: true, group_key: true, slots: true, owner: true, granted_at: true },
 } satisfies { [T in keyof Database]: Record<keyof Database[T], true> }
 
 let ns: TestNamespace

@@ -26,6 +26,7 @@ import { OutboxPublisher } from './outbox/outbox-publisher.js'
 import { fireDueTimers } from './timers/timer-poller.js'
 import { fireDueSchedules } from './scheduler/cron-scheduler.js'
 import { admitQueuedRuns } from './scheduler/run-admission.js'
+import { admitWaitingAttempts } from './scheduler/slot-admission.js'
 import { raiseMissedReadiness } from './scheduler/readiness-deadlines.js'
 import { loadAlertRoutes } from './alerts/alert-routes.js'
 import { deliverAlerts } from './alerts/alert-delivery.js'
@@ -124,6 +125,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const lastLines = lastLogLinesReader(jsm, subjects)
   let relayedOnce = 0
   const timers = new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting), log)
+  // Attempts waiting for pool or concurrency slots: admitted on every change a batch reports, and
+  // on a tick for what no batch here reported (another coordinator's release, a timer's).
+  const slotAdmission = new PeriodicJob('slot-admission', options.admissionIntervalMs ?? 200, () => admitWaitingAttempts(db, definitions, subjects, publisher), log)
   const consumer = new EventConsumer({
     db,
     js,
@@ -135,6 +139,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     backfillMaxPartitions: config.backfillMaxPartitions,
     // A wide fan-out's next chunk is a timer due now: fire it without waiting for the next poll.
     onContinuation: () => timers.runNow(),
+    onSlotsChanged: () => slotAdmission.runNow(),
     ...(options.batchMax ? { batchMax: options.batchMax } : {}),
     ...(options.optimisticApply === false ? { optimistic: false } : {}),
     ...(options.startHoldMs !== undefined ? { startHoldMs: options.startHoldMs } : {}),
@@ -142,6 +147,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   })
   const jobs = [
     timers,
+    slotAdmission,
     // At start-up everything left in the outbox is relayed at once (a crash between commit and
     // publish); after that only rows no live path confirmed within relayAfterMs.
     new PeriodicJob('outbox-relay', 1000, async () => (await publisher.relayStale(relayedOnce++ === 0 ? 0 : (options.relayAfterMs ?? 2000))) >= 500, log),

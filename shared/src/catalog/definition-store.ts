@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
-import { BatonError, NotFoundError } from '../errors.js'
+import { BatonError, NotFoundError, ValidationError, type ValidationIssue } from '../errors.js'
 import { compileWorkflow, type CompiledWorkflow } from '../definition/compile.js'
 import { nextFireTime } from '../schedule/cron-schedule.js'
 
@@ -21,6 +21,7 @@ export interface DeployResult {
  */
 export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<DeployResult> {
   return db.transaction().execute(async (trx) => {
+    await checkPools(trx, wf)
     await trx
       .insertInto('workflow_versions')
       .values({ hash: wf.hash, name: wf.name, definition: JSON.stringify(wf.definition) })
@@ -37,6 +38,26 @@ export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = n
     await syncTriggers(trx, wf, now)
     return { hash: wf.hash, changed: true, restored }
   })
+}
+
+/**
+ * The pools a workflow's tasks name must exist and be large enough for each task's `slots`
+ * (checked at deploy, so a task can never wait for a pool that cannot admit it). Locks the pool
+ * rows it reads: a concurrent `baton pools set` shrinking one waits for the deploy, and its own
+ * check sees the new version.
+ */
+async function checkPools(db: Db, wf: CompiledWorkflow): Promise<void> {
+  const wanted = [...wf.tasks.values()].flatMap((t) => (wf.definition.tasks[t.id]?.pool !== undefined ? [{ task: t.id, pool: wf.definition.tasks[t.id]!.pool!, slots: wf.definition.tasks[t.id]!.slots ?? 1 }] : []))
+  if (wanted.length === 0) return
+  const rows = await db.selectFrom('pools').select(['name', 'slots']).where('name', 'in', [...new Set(wanted.map((w) => w.pool))]).forShare().execute()
+  const size = new Map(rows.map((r) => [r.name, r.slots]))
+  const issues: ValidationIssue[] = []
+  for (const w of wanted) {
+    const slots = size.get(w.pool)
+    if (slots === undefined) issues.push({ path: `tasks.${w.task}.pool`, reason: `pool '${w.pool}' does not exist (create it with: baton pools set ${w.pool} --slots N)` })
+    else if (w.slots > slots) issues.push({ path: `tasks.${w.task}.slots`, reason: `task '${w.task}' asks for ${w.slots} slots of pool '${w.pool}', which has ${slots}` })
+  }
+  if (issues.length > 0) throw new ValidationError(issues)
 }
 
 /**

@@ -277,6 +277,43 @@ export interface AuditLogTable {
   client_address: string | null
 }
 
+/** A named slot budget shared by every workflow (`baton pools set`). */
+export interface PoolsTable {
+  name: string
+  slots: number
+  fair_share: Generated<boolean>
+  /** Owner → weight under fair share (absent owners weigh 1). */
+  weights: ColumnType<Record<string, number>, string | undefined, string>
+  description: string | null
+  updated_by: string
+  updated_at: GeneratedTimestamp
+}
+
+/** A queued attempt waiting for slots of one group (a pool, or its task's concurrency). */
+export interface TaskSlotWaitsTable {
+  run_id: string
+  task_id: string
+  attempt: number
+  group_key: string
+  slots: number
+  /** The group's limit when the definition sets it (task concurrency); null for a pool (its row). */
+  lim: number | null
+  priority: Generated<number>
+  owner: Generated<string>
+  enqueued_at: Timestamp
+}
+
+/** Slots of one group held by a queued or running attempt. */
+export interface TaskSlotHoldsTable {
+  run_id: string
+  task_id: string
+  attempt: number
+  group_key: string
+  slots: number
+  owner: Generated<string>
+  granted_at: Timestamp
+}
+
 /** The whole database of one namespace. */
 export interface Database {
   schedules: SchedulesTable
@@ -298,6 +335,9 @@ export interface Database {
   dead_letters: DeadLettersTable
   api_tokens: ApiTokensTable
   audit_log: AuditLogTable
+  pools: PoolsTable
+  task_slot_waits: TaskSlotWaitsTable
+  task_slot_holds: TaskSlotHoldsTable
 }
 
 /** A run row. */

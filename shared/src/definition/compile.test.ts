@@ -408,3 +408,32 @@ describe('trigger fields', () => {
     assert.equal(wf.timezone, 'Europe/Paris')
   })
 })
+
+describe('compileWorkflow: slots, pools and priority', () => {
+  test('a task with a pool and a concurrency waits for both groups, with its priority', () => {
+    const w = compileWorkflow(wf({ a: { pool: 'warehouse', slots: 2, concurrency: 3, priority: 7 }, b: {} }, { priority: 2 }))
+    assert.deepEqual(w.tasks.get('a')!.admission, {
+      groups: [
+        { key: 'task:wf/a', slots: 1, limit: 3 },
+        { key: 'pool:warehouse', slots: 2 },
+      ],
+      priority: 7,
+    })
+    assert.equal(w.tasks.get('b')!.admission, undefined, 'no group: the command leaves at once')
+  })
+  test("a task's priority defaults to the workflow's, then 0; slots to 1", () => {
+    assert.deepEqual(compileWorkflow(wf({ a: { pool: 'p' } }, { priority: -3 })).tasks.get('a')!.admission, { groups: [{ key: 'pool:p', slots: 1 }], priority: -3 })
+    assert.equal(compileWorkflow(wf({ a: { concurrency: 1 } })).tasks.get('a')!.admission!.priority, 0)
+  })
+  test('bad values name the field', () => {
+    assert.match(issueAt(issuesOf(wf({ a: { slots: 2 } })), 'tasks.a.slots').reason, /sets slots without a pool/)
+    assert.ok(issuesOf(wf({ a: { pool: 'p', slots: 0 } })).some((i) => i.path === 'tasks.a.slots'))
+    assert.ok(issuesOf(wf({ a: { concurrency: 0 } })).some((i) => i.path === 'tasks.a.concurrency'))
+    assert.ok(issuesOf(wf({ a: { pool: '1warehouse' } })).some((i) => i.path === 'tasks.a.pool'))
+    assert.ok(issuesOf(wf({ a: { priority: 1.5 } })).some((i) => i.path === 'tasks.a.priority'))
+    assert.match(issueAt(issuesOf(wf({ a: { kind: 'approval', pool: 'p' } })), 'tasks.a').reason, /takes no worker, so no pool or concurrency slot/)
+  })
+  test('a branch with no downstream task is refused', () => {
+    assert.match(issueAt(issuesOf(wf({ pick: { kind: 'branch' } })), 'tasks.pick.kind').reason, /branch task 'pick' has no downstream task to choose/)
+  })
+})

@@ -29,6 +29,29 @@ export interface CompiledTask {
   readonly downstream: readonly string[]
   readonly retry: { readonly attempts: number; readonly backoffMs: number; readonly factor: number; readonly maxBackoffMs: number; readonly jitter: number }
   readonly timeouts: { readonly executionMs?: number; readonly heartbeatMs: number; readonly scheduleToStartMs?: number }
+  /**
+   * The slot groups an attempt must hold before its command is sent (a pool, the task's
+   * concurrency across runs), with its priority; absent: the command is sent at once.
+   */
+  readonly admission?: TaskAdmission
+}
+
+/** What an attempt waits for before its command is sent. */
+export interface TaskAdmission {
+  /** One per group: `pool:<name>` (limit from the pools table) or `task:<workflow>/<task>` (limit here). */
+  readonly groups: readonly { readonly key: string; readonly slots: number; readonly limit?: number }[]
+  /** Higher first among attempts waiting for the same group. */
+  readonly priority: number
+}
+
+/** The slot group of a pool. */
+export function poolGroupKey(pool: string): string {
+  return `pool:${pool}`
+}
+
+/** The slot group of a task's concurrency across the runs of its workflow. */
+export function taskGroupKey(workflow: string, taskId: string): string {
+  return `task:${workflow}/${taskId}`
 }
 
 /** A validated workflow: the normalised definition, its content hash, and the compiled DAG. */
@@ -210,6 +233,9 @@ function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
     const kind = (t as { kind?: unknown }).kind
     if (kind === 'approval' && (t.run !== undefined || t.handler !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' runs nothing: remove 'run'/'handler'` })
     if ((t as { approvers?: unknown }).approvers !== undefined && kind !== 'approval') issues.push({ path: `tasks.${id}.approvers`, reason: "only an approval task (kind: 'approval') has approvers" })
+    const slotted = t as { pool?: unknown; slots?: unknown; concurrency?: unknown }
+    if (slotted.slots !== undefined && slotted.pool === undefined) issues.push({ path: `tasks.${id}.slots`, reason: `task '${id}' sets slots without a pool: add pool: <name>` })
+    if (kind === 'approval' && (slotted.pool !== undefined || slotted.concurrency !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' takes no worker, so no pool or concurrency slot` })
     // A branch chooses among its direct downstream tasks: with none, every choice would fail the run.
     if (kind === 'branch' && !Object.values(tasks).some((d) => d.after.includes(id))) {
       issues.push({ path: `tasks.${id}.kind`, reason: `branch task '${id}' has no downstream task to choose: list it in the 'after' of the tasks it chooses between` })
@@ -279,6 +305,16 @@ function topologicalOrder(tasks: Record<string, { after: readonly string[] }>): 
   return out
 }
 
+/** A task's slot groups and priority, when it has any group. */
+function admissionOf(def: WorkflowDefinition, id: string): { admission?: TaskAdmission } {
+  const t = def.tasks[id]!
+  const groups: { key: string; slots: number; limit?: number }[] = []
+  if (t.concurrency !== undefined) groups.push({ key: taskGroupKey(def.name, id), slots: 1, limit: t.concurrency })
+  if (t.pool !== undefined) groups.push({ key: poolGroupKey(t.pool), slots: t.slots ?? 1 })
+  if (groups.length === 0) return {}
+  return { admission: { groups, priority: t.priority ?? def.priority ?? 0 } }
+}
+
 /** Compiles a definition that passed every check: defaults resolved, edges both ways. */
 function build(def: WorkflowDefinition): CompiledWorkflow {
   const ids = Object.keys(def.tasks)
@@ -318,6 +354,7 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
         heartbeatMs: ms(tObj.heartbeat) ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
         ...(scheduleToStartMs !== undefined ? { scheduleToStartMs } : {}),
       },
+      ...admissionOf(def, id),
     })
   }
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')

@@ -109,6 +109,14 @@ export const TaskSchema = z
       .enum(Object.values(TriggerRule) as [TriggerRule, ...TriggerRule[]])
       .default('all_success')
       .describe("When the task runs, from its upstream tasks' outcomes (Airflow's trigger rules). Default all_success."),
+    pool: z
+      .string()
+      .regex(NAME, nameRule)
+      .optional()
+      .describe('A pool (`baton pools set`) whose slots the task takes while queued for a worker or running; it waits `queued` while the pool is full. Must exist at deploy.'),
+    slots: z.number().int().min(1).max(10_000).optional().describe('Slots of `pool` the task takes. Default 1; at most the pool\'s size.'),
+    concurrency: z.number().int().min(1).max(1_000_000).optional().describe('At most this many attempts of this task (across all runs of the workflow) queued for a worker or running at once; the others wait `queued`.'),
+    priority: z.number().int().min(-1000).max(1000).optional().describe("Higher first when tasks wait for the same slots (pool or concurrency). Default: the workflow's `priority`, else 0."),
   })
   .describe('One task.')
 
@@ -159,6 +167,7 @@ export const WorkflowDefinitionSchema = z
     name: z.string().regex(NAME, nameRule).describe('Unique workflow name: a letter, then letters, digits, _ or - (at most 100 characters).'),
     owner: z.string().min(1).optional().describe('Owner alerted about the workflow (see the alert routing file); tasks inherit it.'),
     description: z.string().max(5000).optional().describe('Free text, at most 5000 characters.'),
+    priority: z.number().int().min(-1000).max(1000).optional().describe('Priority of its tasks waiting for slots (pools, task concurrency), unless a task sets its own: higher first. Default 0.'),
     schedule: ScheduleSchema.optional(),
     when: ReadinessSchema.optional(),
     /** JSON Schema of the run params (the TS DSL converts its zod schema to this). */

@@ -37,6 +37,8 @@ import { createRuns } from './create-runs.js'
 import { RunWork } from './run-work.js'
 import { batchStats, type BatchStats } from './batch-stats.js'
 import { endedWork, type EndedWork } from './ended-work.js'
+import { slotWrites } from './slot-writes.js'
+import { insertWaitsStatement, releaseSlotsStatements } from '../db/task-slots.js'
 
 /** An event for an existing run. `ref` ties results back to the source message. */
 export interface RunEventItem {
@@ -104,6 +106,8 @@ export interface BatchOutcome {
   readonly transitions: number
   /** Fan-out continuations set (due at once): whoever applied the batch fires them next. */
   readonly continued: number
+  /** Attempts began waiting for slots or slots were released: whoever applied the batch runs admission next. */
+  readonly slotsChanged: boolean
   /** Runs created by requests, by ref (existing run ids for duplicates). */
   readonly runIds: ReadonlyMap<number, string>
   /** The attempts and runs this batch ended (computed on demand: only tracing asks). */
@@ -234,9 +238,12 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     wave = next
   }
 
+  // An attempt that needs slots (a pool, its task's concurrency) waits for admission instead of
+  // leaving now; slots of attempts this batch moved out of queued/running are released.
+  const slots = slotWrites([...works.values()], now)
   // Commands need their upstream outputs: from this batch's memory, else from the table.
   const outbox: OutboxMessage[] = []
-  const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().map((d) => ({ work: w, ...d })))
+  const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().filter((d) => !slots.gated.has(`${w.view.id}/${d.taskId}/${d.attempt}`)).map((d) => ({ work: w, ...d })))
   const missing = new Map<string, { runId: string; taskId: string }>()
   for (const d of dispatches) {
     for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
@@ -301,6 +308,8 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       updateTasksStatement(taskUpdates),
       ...writeAttemptsStatements(all.flatMap((w) => w.attempts)),
       appendHistoryStatement(all.flatMap((w) => w.history)),
+      insertWaitsStatement(slots.waits),
+      ...releaseSlotsStatements(slots.keeps),
       deleteTimersStatement(timers.filter((t) => t.fireAt === null)),
       upsertTimersStatement([...timers.filter((t): t is typeof t & { fireAt: Date } => t.fireAt !== null), ...slaTimers]),
       insertDeadLettersStatement(letters),
@@ -325,6 +334,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     rejected,
     transitions: all.reduce((n, w) => n + w.transitions, 0),
     continued: timers.filter((t) => t.kind === TimerKind.fanout && t.fireAt !== null).length,
+    slotsChanged: slots.waits.length > 0 || slots.keeps.length > 0,
     runIds: created.runIds,
     ended: () => endedWork(all),
     stats: () => batchStats(all, rejected, { invalid: new Set((input.invalid ?? []).map((i) => i.ref)), events: new Set(events.map((e) => e.ref)) }),

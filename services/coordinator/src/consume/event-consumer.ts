@@ -46,6 +46,8 @@ export interface EventConsumerDeps {
   readonly optimistic?: boolean
   /** Called after a committed batch that left fan-out continuations due (the timer job fires them). */
   readonly onContinuation?: () => void
+  /** Attempts began waiting for slots, or slots were released: run slot admission now. */
+  readonly onSlotsChanged?: () => void
   /** Called after each committed batch (metrics, benchmarks). */
   readonly onBatch?: (info: { messages: number; transitions: number }) => void
 }
@@ -236,6 +238,7 @@ export class EventConsumer {
       }
     }
     if (outcome.continued > 0) this.deps.onContinuation?.()
+    if (outcome.slotsChanged) this.deps.onSlotsChanged?.()
     this.deps.onBatch?.({ messages: refs.length, transitions: outcome.transitions })
   }
 

@@ -1,0 +1,135 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { Db } from '@baton/shared'
+
+/** One slot group an attempt waits for (a `task_slot_waits` row). */
+export interface SlotWait {
+  readonly runId: string
+  readonly taskId: string
+  readonly attempt: number
+  readonly groupKey: string
+  readonly slots: number
+  /** The group's limit when the definition holds it (task concurrency); null: the pool's row. */
+  readonly lim: number | null
+  readonly priority: number
+  readonly owner: string
+  readonly enqueuedAt: Date
+}
+
+/** The attempt of a task whose slots stay held and waited for; every other attempt's go. -1: none. */
+export interface SlotKeep {
+  readonly runId: string
+  readonly taskId: string
+  readonly keepAttempt: number
+}
+
+/** Inserts the waits of attempts queued in a batch (a re-applied batch inserts nothing twice). */
+export function insertWaitsStatement(waits: readonly SlotWait[]): RawBuilder<unknown> | undefined {
+  if (waits.length === 0) return undefined
+  const rows = waits.map((w) => ({ run_id: w.runId, task_id: w.taskId, attempt: w.attempt, group_key: w.groupKey, slots: w.slots, lim: w.lim, priority: w.priority, owner: w.owner, enqueued_at: w.enqueuedAt.toISOString() }))
+  return sql`
+    INSERT INTO task_slot_waits (run_id, task_id, attempt, group_key, slots, lim, priority, owner, enqueued_at)
+    SELECT run_id, task_id, attempt, group_key, slots, lim, priority, owner, enqueued_at
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS v(run_id uuid, task_id text, attempt int, group_key text, slots int, lim int, priority int, owner text, enqueued_at timestamptz)
+    ON CONFLICT DO NOTHING`
+}
+
+function releaseFrom(table: 'task_slot_holds' | 'task_slot_waits', keeps: readonly SlotKeep[]): RawBuilder<unknown> | undefined {
+  if (keeps.length === 0) return undefined
+  return sql`
+    DELETE FROM ${sql.table(table)} s USING unnest(${keeps.map((k) => k.runId)}::uuid[], ${keeps.map((k) => k.taskId)}::text[], ${keeps.map((k) => k.keepAttempt)}::int[]) AS v(run_id, task_id, keep)
+    WHERE s.run_id = v.run_id AND s.task_id = v.task_id AND s.attempt <> v.keep`
+}
+
+/**
+ * Releases the slots (held or waited for) of every attempt of the given tasks but the one kept:
+ * written in the batch that moves an attempt out of queued/running, so a slot is released in
+ * the same transaction as the transition, once.
+ */
+export function releaseSlotsStatements(keeps: readonly SlotKeep[]): [RawBuilder<unknown> | undefined, RawBuilder<unknown> | undefined] {
+  return [releaseFrom('task_slot_holds', keeps), releaseFrom('task_slot_waits', keeps)]
+}
+
+/** Groups with waiting attempts (an unlocked peek; admission re-reads under the group's lock). */
+export async function waitingGroups(db: Db, limit = 100): Promise<string[]> {
+  const rows = await sql<{ group_key: string }>`SELECT DISTINCT group_key FROM task_slot_waits ORDER BY group_key LIMIT ${limit}`.execute(db)
+  return rows.rows.map((r) => r.group_key)
+}
+
+/** Takes a group's transaction-scoped lock, waiting for it. */
+export async function lockGroup(db: Db, key: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`baton:slots:${key}`}))`.execute(db)
+}
+
+/** Takes a group's transaction-scoped lock if free: another group's admission never waits on it (no deadlock). */
+export async function tryLockGroup(db: Db, key: string): Promise<boolean> {
+  const r = await sql<{ ok: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${`baton:slots:${key}`})) AS ok`.execute(db)
+  return r.rows[0]?.ok === true
+}
+
+/** A group's limit and policy: a pool's row, or the largest limit its waits carry (task concurrency). */
+export interface GroupPolicy {
+  readonly limit: number
+  readonly fairShare: boolean
+  readonly weights: Readonly<Record<string, number>>
+}
+
+/** The policy of a group, or undefined when its pool is gone (its waits cannot be admitted). */
+export async function groupPolicy(db: Db, key: string): Promise<GroupPolicy | undefined> {
+  if (key.startsWith('pool:')) {
+    const row = await db.selectFrom('pools').select(['slots', 'fair_share', 'weights']).where('name', '=', key.slice('pool:'.length)).executeTakeFirst()
+    return row ? { limit: row.slots, fairShare: row.fair_share, weights: row.weights } : undefined
+  }
+  const row = await sql<{ lim: number | null }>`SELECT max(lim) AS lim FROM task_slot_waits WHERE group_key = ${key}`.execute(db)
+  const lim = row.rows[0]?.lim
+  return lim == null ? undefined : { limit: lim, fairShare: false, weights: {} }
+}
+
+/** Slots held in a group, in all and by owner. */
+export async function groupUsage(db: Db, key: string): Promise<{ used: number; byOwner: Map<string, number> }> {
+  const rows = await sql<{ owner: string; slots: number }>`SELECT owner, sum(slots)::int AS slots FROM task_slot_holds WHERE group_key = ${key} GROUP BY owner`.execute(db)
+  const byOwner = new Map(rows.rows.map((r) => [r.owner, r.slots]))
+  return { used: [...byOwner.values()].reduce((a, b) => a + b, 0), byOwner }
+}
+
+/** The first `limit` waits of a group, highest priority first, then oldest. */
+export async function groupWaits(db: Db, key: string, limit: number): Promise<SlotWait[]> {
+  const rows = await db.selectFrom('task_slot_waits').selectAll().where('group_key', '=', key).orderBy('priority', 'desc').orderBy('enqueued_at').orderBy('run_id').orderBy('task_id').limit(limit).execute()
+  return rows.map(toWait)
+}
+
+/** Every wait row (all groups) of the given attempts. */
+export async function waitsOf(db: Db, attempts: readonly { runId: string; taskId: string; attempt: number }[]): Promise<SlotWait[]> {
+  if (attempts.length === 0) return []
+  const rows = await sql<Parameters<typeof toWait>[0]>`
+    SELECT w.* FROM task_slot_waits w
+    JOIN unnest(${attempts.map((a) => a.runId)}::uuid[], ${attempts.map((a) => a.taskId)}::text[], ${attempts.map((a) => a.attempt)}::int[]) AS v(run_id, task_id, attempt)
+      ON w.run_id = v.run_id AND w.task_id = v.task_id AND w.attempt = v.attempt`.execute(db)
+  return rows.rows.map(toWait)
+}
+
+function toWait(r: { run_id: string; task_id: string; attempt: number; group_key: string; slots: number; lim: number | null; priority: number; owner: string; enqueued_at: Date }): SlotWait {
+  return { runId: r.run_id, taskId: r.task_id, attempt: r.attempt, groupKey: r.group_key, slots: r.slots, lim: r.lim, priority: r.priority, owner: r.owner, enqueuedAt: r.enqueued_at }
+}
+
+/** Moves granted attempts' waits to holds (all their groups). */
+export function grantStatements(granted: readonly SlotWait[], now: Date): [RawBuilder<unknown> | undefined, RawBuilder<unknown> | undefined] {
+  if (granted.length === 0) return [undefined, undefined]
+  const rows = granted.map((w) => ({ run_id: w.runId, task_id: w.taskId, attempt: w.attempt, group_key: w.groupKey, slots: w.slots, owner: w.owner, granted_at: now.toISOString() }))
+  const insert = sql`
+    INSERT INTO task_slot_holds (run_id, task_id, attempt, group_key, slots, owner, granted_at)
+    SELECT run_id, task_id, attempt, group_key, slots, owner, granted_at
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(run_id uuid, task_id text, attempt int, group_key text, slots int, owner text, granted_at timestamptz)`
+  const del = sql`
+    DELETE FROM task_slot_waits s USING jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(run_id uuid, task_id text, attempt int, group_key text)
+    WHERE s.run_id = v.run_id AND s.task_id = v.task_id AND s.attempt = v.attempt AND s.group_key = v.group_key`
+  return [insert, del]
+}
+
+/** Deletes the waits of attempts that are no longer queued (defensive: the batch that moved them released them). */
+export function dropWaitsStatement(stale: readonly { runId: string; taskId: string; attempt: number }[]): RawBuilder<unknown> | undefined {
+  if (stale.length === 0) return undefined
+  return sql`
+    DELETE FROM task_slot_waits s USING unnest(${stale.map((a) => a.runId)}::uuid[], ${stale.map((a) => a.taskId)}::text[], ${stale.map((a) => a.attempt)}::int[]) AS v(run_id, task_id, attempt)
+    WHERE s.run_id = v.run_id AND s.task_id = v.task_id AND s.attempt = v.attempt`
+}
