@@ -1045,7 +1045,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @description Permissions held on every workflow (unscoped grants): tokens and audit need admin */
-                            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+                            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
                             grants: {
                                 owner?: string;
                                 role: string;
@@ -1100,6 +1100,227 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every pool with its size, the slots held now and the attempts waiting for it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Pool"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or resize a pool; refused when a deployed task asks for more slots than the new size. Shrinking takes no slot back: it admits no more until the pool is below its size */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        fairShare?: boolean;
+                        slots: number;
+                        weights?: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Pool"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a pool: refused while a deployed task names it or an attempt holds or waits for it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            name: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -4047,9 +4268,43 @@ export interface components {
             paused: boolean;
             workflow: string;
         };
+        Pool: {
+            description: string | null;
+            /** @description A full pool is split between owners by weight */
+            fairShare: boolean;
+            name: string;
+            slots: number;
+            updatedAt: string;
+            updatedBy: string;
+            /** @description Slots held now by attempts queued for a worker or running */
+            used: number;
+            /** @description Attempts waiting for the pool now */
+            waiting: number;
+            /** @description Owner → weight under fair share (absent owners weigh 1) */
+            weights: {
+                [key: string]: number;
+            };
+        };
+        PoolInput: {
+            description: string | null;
+            /** @description A full pool is split between owners by weight */
+            fairShare: boolean;
+            name: string;
+            slots: number;
+            updatedAt: string;
+            updatedBy: string;
+            /** @description Slots held now by attempts queued for a worker or running */
+            used: number;
+            /** @description Attempts waiting for the pool now */
+            waiting: number;
+            /** @description Owner → weight under fair share (absent owners weigh 1) */
+            weights: {
+                [key: string]: number;
+            };
+        };
         RunDetails: {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
-            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             cancelReason: string | null;
             context: {
                 backfillId: string | null;
@@ -4133,6 +4388,8 @@ export interface components {
                 /** @enum {string} */
                 status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
                 upstream: string[];
+                /** @description A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null */
+                waitingFor: string | null;
                 workerId: string | null;
             }[];
             trace: {
@@ -4146,7 +4403,7 @@ export interface components {
         };
         RunDetailsInput: {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
-            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             cancelReason: string | null;
             context: {
                 backfillId: string | null;
@@ -4230,6 +4487,8 @@ export interface components {
                 /** @enum {string} */
                 status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
                 upstream: string[];
+                /** @description A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null */
+                waitingFor: string | null;
                 workerId: string | null;
             }[];
             trace: {
@@ -4373,7 +4632,7 @@ export interface components {
         };
         WorkflowDetails: {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
-            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             archivedAt: string | null;
             dag: {
                 edges: {
@@ -4442,7 +4701,7 @@ export interface components {
         };
         WorkflowDetailsInput: {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
-            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit")[];
+            allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             archivedAt: string | null;
             dag: {
                 edges: {

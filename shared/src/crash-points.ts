@@ -18,6 +18,8 @@ export const CrashPoint = {
   batchAfterPublish: 'coordinator.batch.after-publish',
   /** Due timers were claimed and fired in a committed transaction; their commands are not published. */
   timersAfterClaim: 'coordinator.timers.after-claim',
+  /** Slot admission committed holds and the granted attempts' commands; they are not published yet. */
+  slotsAfterGrant: 'coordinator.slots.after-grant',
   /** A cron tick claimed its schedule row and created its run, uncommitted: the tick rolls back. */
   cronAfterClaim: 'coordinator.cron.after-claim',
   /** An alert receiver accepted a delivery; the delivery is not recorded as delivered yet. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CrashPoint } from '@baton/shared'
+import { CrashPoint, setPool } from '@baton/shared'
 import { eventually } from '../support/namespace.js'
 import type { BatonProcess } from '../support/processes.js'
 import { deploy, trigger } from '../support/runs.js'
@@ -195,6 +195,32 @@ describe('coordinator crash points', { concurrency: 4 }, () => {
         commands: 3,
       })
       await assertOnlyReplaysIgnored(s.ns, runId)
+      s.assertOthersAlive(armed)
+    }))
+
+  test('coordinator.slots.after-grant: admission committed a pool slot and its command unpublished; the relay sends it at restart, the slot stays held until the task ends; both tasks of the 1-slot pool run once and no slot is left', () =>
+    withScenario('slots', async (s) => {
+      await setPool(s.ns.db, { name: 'one', slots: 1 }, 'test')
+      await deploy(s.ns, { name: 'pooled', tasks: { x: { queue: QUEUE, handler: 'step', pool: 'one' }, y: { queue: QUEUE, handler: 'step', pool: 'one' } } })
+      const armed = s.coordinator({ crash: CrashPoint.slotsAfterGrant })
+      await s.ready(s.worker(), armed)
+      const runId = await trigger(s.ns, 'pooled')
+      await diedAt(armed, CrashPoint.slotsAfterGrant)
+      const holds = await s.ns.db.selectFrom('task_slot_holds').select(['task_id', 'group_key', 'slots']).where('run_id', '=', runId).execute()
+      const waits = await s.ns.db.selectFrom('task_slot_waits').select(['task_id']).where('run_id', '=', runId).execute()
+      assert.equal(holds.length, 1, 'one attempt holds the one slot')
+      assert.deepEqual(waits.map((w) => w.task_id), [holds[0]!.task_id === 'x' ? 'y' : 'x'], 'the other still waits')
+      assert.deepEqual(await outboxIds(s.ns), [`${runId}.${holds[0]!.task_id}.1`])
+      assert.deepEqual(await committedStatuses(s.ns, runId), { x: 'queued#1', y: 'queued#1' })
+      s.coordinator()
+      await assertSettled(s, runId, {
+        run: 'succeeded',
+        tasks: { x: 'succeeded', y: 'succeeded' },
+        attempts: { 'x/1': 'succeeded', 'y/1': 'succeeded' },
+        executions: { 'x/1': 1, 'y/1': 1 },
+        commands: 2,
+      })
+      assert.equal((await s.ns.db.selectFrom('task_slot_holds').selectAll().execute()).length + (await s.ns.db.selectFrom('task_slot_waits').selectAll().execute()).length, 0, 'no slot left held or waited for')
       s.assertOthersAlive(armed)
     }))
 

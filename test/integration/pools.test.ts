@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
-import { deletePool, setPool, ValidationError, type TaskCommand } from '@baton/shared'
+import { deletePool, getRunDetails, setPool, ValidationError, type TaskCommand } from '@baton/shared'
 import { startWorker, type Worker } from '@baton/worker'
 import { sql } from 'kysely'
 import { assertNoLeaks } from '../support/leak-check.js'
@@ -179,8 +179,12 @@ describe('release on every path', () => {
     await deploy(ns, { name: 'waiting', tasks: { w1: { pool: 'single' }, w2: { pool: 'single' } } })
     const waiting = await trigger(ns, 'waiting')
     await eventually(async () => (await waitsIn('pool:single')) === 2, 'both to wait')
-    const run = await ns.db.selectFrom('task_states').select(['task_id', 'status']).where('run_id', '=', waiting).execute()
-    assert.deepEqual(run.map((t) => t.status), ['queued', 'queued'])
+    // Queued, and saying what for: the pool's use and the place in its line.
+    const details = (await getRunDetails(ns.db, waiting))!
+    assert.deepEqual(details.tasks.map((t) => [t.id, t.status, t.waitingFor]), [
+      ['w1', 'queued', 'pool single full 1/1, 2 waiting, position 1'],
+      ['w2', 'queued', 'pool single full 1/1, 2 waiting, position 2'],
+    ])
     // Cancel the blocker (holding the slot) and the waiting run.
     for (const id of [blocker.runId, waiting]) {
       const reqId = crypto.randomUUID()

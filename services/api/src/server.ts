@@ -125,6 +125,7 @@ export function buildApiServer(deps: ApiServerDeps): ZodApp {
         { name: 'operations', description: 'Dead letters' },
         { name: 'actions', description: 'Operator actions: trigger, cancel, retry, clear, mark, approve, pause, archive, deploy, backfills (each one event through the coordinators)' },
         { name: 'access', description: 'API tokens and the audit log (admins)' },
+        { name: 'pools', description: 'Pools: named slot budgets shared by every workflow (read by readers, changed by admins)' },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: [] }),

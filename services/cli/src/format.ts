@@ -64,7 +64,8 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
   const tasks = table(['task', 'status', 'attempts', 'took', 'output / error'])
   for (const t of run.tasks) {
     const err = t.error as { message?: string } | null
-    tasks.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), err?.message ? `error: ${brief(err.message)}` : brief(t.output)])
+    const note = err?.message ? `error: ${brief(err.message)}` : t.waitingFor ? `waiting: ${t.waitingFor}` : brief(t.output)
+    tasks.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), note])
   }
   let out = `${head}\n${tasks.toString()}\n${approvalLines(run)}`
   if (!options.attempts) return out

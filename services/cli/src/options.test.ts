@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ValidationError } from '@baton/shared'
-import { parseTimeArg } from './options.js'
+import { parseTimeArg, weightsOption } from './options.js'
 
 const NOW = new Date('2026-06-10T12:00:00Z')
 
@@ -25,5 +25,13 @@ test('anything else is one error naming the flag, including dates that do not ex
       (e: unknown) => e instanceof ValidationError && e.issues.length === 1 && e.issues[0]!.path === '--since' && /is not a time/.test(e.issues[0]!.reason),
       bad,
     )
+  }
+})
+
+test('weightsOption reads OWNER=WEIGHT flags and names --weight on a bad one', () => {
+  assert.deepEqual(weightsOption([]), {})
+  assert.deepEqual(weightsOption(['finance=2', 'growth=0.5', 'a b=1']), { finance: 2, growth: 0.5, 'a b': 1 })
+  for (const bad of ['finance', '=2', 'x=0', 'x=-1', 'x=abc', 'x=1001']) {
+    assert.throws(() => weightsOption([bad]), (e: unknown) => e instanceof ValidationError && e.issues[0]!.path === '--weight', bad)
   }
 })

@@ -60,3 +60,15 @@ export function choiceOption<T extends string>(flag: string, choices: readonly T
     throw new ValidationError([{ path: flag, reason: `must be one of ${choices.join(', ')}, got "${value}"` }])
   }
 }
+
+/** Parses `--weight owner=N` flags into an owner → weight map; a bad one names the flag. */
+export function weightsOption(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) {
+    const m = /^([^=]+)=(.+)$/.exec(v)
+    const w = m ? Number(m[2]) : NaN
+    if (!m || !(w > 0 && w <= 1000)) throw new ValidationError([{ path: '--weight', reason: `"${v}" is not OWNER=WEIGHT with a weight above 0 and at most 1000` }])
+    out[m[1]!.trim()] = w
+  }
+  return out
+}

@@ -7,6 +7,7 @@ import { registerServiceCommands } from './commands/services.js'
 import { registerDoctorCommand } from './commands/doctor.js'
 import { registerAccessCommands } from './commands/access.js'
 import { registerOperatorCommands } from './commands/operator.js'
+import { registerPoolCommands } from './commands/pools.js'
 
 /** Set by the bundler from services/cli/package.json (scripts/build-cli.mjs). */
 declare const __BATON_VERSION__: string | undefined
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program)
   registerObserveCommands(program)
   registerAccessCommands(program)
+  registerPoolCommands(program)
   registerServiceCommands(program)
   registerDoctorCommand(program)
   return program

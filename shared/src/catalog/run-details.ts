@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { RunStatus, TaskKind, TaskStatus } from '../status.js'
 import { getRunContext, type RunContext } from './run-context.js'
+import { slotWaitReasons } from './slot-waits.js'
 
 /** A data-quality check's verdict, as the check task returned it (`{ passed, details, sample }`). */
 export interface CheckResult {
@@ -54,6 +55,8 @@ export interface TaskDetails {
   queuedAt: string | null
   startedAt: string | null
   finishedAt: string | null
+  /** A queued task not yet sent to a worker: the slots it waits for ("pool warehouse full 4/4, 12 waiting, position 3"); else null. */
+  waitingFor: string | null
 }
 
 /** A run as shown by `baton run --json` and the API. */
@@ -143,6 +146,7 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       if (timer) deadlines.set(t.task_id, iso(timer.fire_at)!)
     }
   }
+  const waitReasons = tasks.some((t) => t.status === 'queued') ? await slotWaitReasons(db, runId) : new Map<string, string>()
   return {
     id: run.id,
     workflow: run.workflow,
@@ -173,6 +177,7 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       queuedAt: iso(t.queued_at),
       startedAt: iso(t.started_at),
       finishedAt: iso(t.finished_at),
+      waitingFor: t.status === 'queued' ? (waitReasons.get(t.task_id) ?? null) : null,
     })),
   }
 }

@@ -6,12 +6,12 @@ import { Permission, Role, type Grant, type Principal, type ResourceScope } from
 
 // The expected table, written out from the issue (not derived from ROLE_PERMISSIONS): viewer
 // reads; operator reads, triggers, cancels, retries, clears, pauses and backfills; approver reads
-// and approves; admin does everything.
+// and approves; admin does everything (creating, resizing and deleting pools among it).
 const EXPECTED: Record<Role, readonly Permission[]> = {
   viewer: ['read'],
   operator: ['read', 'trigger', 'cancel', 'retry', 'clear', 'pause', 'backfill'],
   approver: ['read', 'approve'],
-  admin: ['read', 'trigger', 'cancel', 'retry', 'clear', 'pause', 'backfill', 'approve', 'mark', 'archive', 'deploy', 'tokens', 'audit'],
+  admin: ['read', 'trigger', 'cancel', 'retry', 'clear', 'pause', 'backfill', 'approve', 'mark', 'archive', 'deploy', 'tokens', 'audit', 'pools'],
 }
 
 const ROLES = Object.values(Role)

@@ -27,6 +27,7 @@ export const Permission = {
   deploy: 'deploy',
   tokens: 'tokens',
   audit: 'audit',
+  pools: 'pools',
 } as const
 /** A permission name. */
 export type Permission = (typeof Permission)[keyof typeof Permission]

@@ -4,6 +4,7 @@ import { eventRoutes } from './events.js'
 import { healthRoutes } from './health.js'
 import { landingActionRoutes } from './landing-actions.js'
 import { observeRoutes } from './observe.js'
+import { poolRoutes } from './pool-routes.js'
 import { runActionRoutes } from './run-actions.js'
 import { runRoutes } from './runs.js'
 import { taskLogLiveRoutes } from './task-log-live-routes.js'
@@ -38,6 +39,8 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   landingActionRoutes,
   // API tokens and the audit log (admins).
   accessRoutes,
+  // Pools: read by anyone who reads, changed by admins.
+  poolRoutes,
   // Live updates: GET /events (Server-Sent Events from the committed history).
   eventRoutes,
 ]

@@ -58,6 +58,7 @@ const TaskSchema = z.object({
   queuedAt: Instant.nullable(),
   startedAt: Instant.nullable(),
   finishedAt: Instant.nullable(),
+  waitingFor: z.string().nullable().describe('A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null'),
 })
 
 /** `GET /runs/{id}`. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Db, RunRow, Subjects } from '@baton/shared'
+import { CrashPoint, crashPoint, type Db, type RunRow, type Subjects } from '@baton/shared'
 import { buildCommand } from '../apply/commands.js'
 import { RunWork } from '../apply/run-work.js'
 import { writeBatchCounted } from '../db/batch-write.js'
@@ -31,7 +31,10 @@ export async function admitWaitingAttempts(db: Db, definitions: DefinitionCache,
   let again = false
   for (const group of await waitingGroups(db)) {
     const result = await db.transaction().execute((trx) => admitGroup(trx, group, definitions, subjects, now))
-    if (result.outbox.length > 0) await publisher.publish(result.outbox)
+    if (result.outbox.length > 0) {
+      crashPoint(CrashPoint.slotsAfterGrant)
+      await publisher.publish(result.outbox)
+    }
     again ||= result.more
   }
   return again

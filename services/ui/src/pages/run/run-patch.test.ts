@@ -20,6 +20,7 @@ const task = (id: string, status: RunTask['status'], attempts = 0): RunTask => (
   queuedAt: null,
   startedAt: null,
   finishedAt: null,
+  waitingFor: null,
 })
 
 const run = (tasks: RunTask[]): RunDetails =>

@@ -70,6 +70,12 @@ export function TaskPanel(props: TaskPanelProps) {
 function TaskFacts({ task, trigger, zone }: { task: RunTask; trigger: string | undefined; zone: string | null }) {
   return (
     <dl className="kv task-facts">
+      {task.waitingFor ? (
+        <>
+          <dt>Waiting for</dt>
+          <dd data-testid="waiting-for">{task.waitingFor}</dd>
+        </>
+      ) : null}
       <dt>Kind</dt>
       <dd>{task.kind}</dd>
       <dt>Queue</dt>
