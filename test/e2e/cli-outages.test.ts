@@ -83,6 +83,10 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   'token list': [{ args: [], needs: ['Postgres'] }],
   'token revoke': [{ args: ['outage_token'], needs: ['Postgres'] }],
   audit: [{ args: [], needs: ['Postgres'] }],
+  'pools list': [{ args: [], needs: ['Postgres'] }],
+  'pools set': [{ args: ['outage_pool', '--slots', '2'], needs: ['Postgres'] }],
+  // --if-exists: the cases run in parallel, so a delete may come before any set.
+  'pools delete': [{ args: ['outage_pool', '--if-exists'], needs: ['Postgres'] }],
   coordinator: [{ args: [], needs: ['Postgres', 'NATS'], service: true }],
   // Port 0: an API that started would not collide with anything (none starts: a server is always down here).
   api: [{ args: ['--port', '0'], needs: ['Postgres', 'NATS'], service: true }],

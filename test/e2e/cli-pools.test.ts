@@ -64,6 +64,8 @@ describe('direct mode', () => {
     assertOneErrorLine(await runBaton(['pools', 'set', 'p', '--slots', '2', '--fair-share', '--weight', 'a'], ns.env), /--weight: "a" is not OWNER=WEIGHT/)
     assertOneErrorLine(await runBaton(['pools', 'set', '1p', '--slots', '2'], ns.env), /name: must start with a letter/)
     assertOneErrorLine(await runBaton(['pools', 'delete', 'nosuch'], ns.env), /^error: pool 'nosuch' not found$/)
+    const quiet = await runBaton(['pools', 'delete', 'nosuch', '--if-exists'], ns.env)
+    assert.deepEqual([quiet.code, quiet.stdout], [0, 'pool nosuch does not exist; nothing deleted\n'])
   })
 })
 

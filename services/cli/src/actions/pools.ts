@@ -1,6 +1,7 @@
 import Table from 'cli-table3'
-import { appendAudit, deletePool, listPools, setPool, toError, ValidationError, type Db, type PoolSpec, type PoolView } from '@baton/shared'
+import { appendAudit, deletePool, listPools, NotFoundError, setPool, toError, ValidationError, type Db, type PoolSpec, type PoolView } from '@baton/shared'
 import { ApiClient, apiTarget, type ApiTarget } from '../api-client.js'
+import { ApiError } from '../api-error.js'
 import { CliClient } from '../client.js'
 import { cliActor } from '../cli-actor.js'
 import { weightsOption } from '../options.js'
@@ -98,9 +99,16 @@ export async function poolsSet(name: string, opts: { slots: number; fairShare?: 
 }
 
 /** `baton pools delete NAME`. */
-export async function poolsDelete(name: string): Promise<void> {
+export async function poolsDelete(name: string, opts: { ifExists?: boolean } = {}): Promise<void> {
   await withStore(async (store) => {
-    await store.delete(name)
+    try {
+      await store.delete(name)
+    } catch (e) {
+      const missing = e instanceof NotFoundError || (e instanceof ApiError && e.status === 404)
+      if (!(missing && opts.ifExists)) throw e
+      process.stdout.write(`pool ${name} does not exist; nothing deleted\n`)
+      return
+    }
     process.stdout.write(`pool ${name} deleted\n`)
   })
 }

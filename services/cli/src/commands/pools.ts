@@ -23,5 +23,6 @@ export function registerPoolCommands(program: Command): void {
     .command('delete')
     .description('delete a pool no deployed task names and no attempt holds or waits for')
     .argument('<name>', 'pool name')
+    .option('--if-exists', 'a pool that does not exist is not an error (for scripts)')
     .action(lazyAction(async () => (await import('../actions/pools.js')).poolsDelete))
 }
