@@ -4306,6 +4306,15 @@ export interface components {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
             allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             cancelReason: string | null;
+            /** @description Child runs its sub-workflow tasks started, oldest first */
+            children: {
+                attempt: number;
+                runId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                taskId: string;
+                workflow: string;
+            }[];
             context: {
                 backfillId: string | null;
                 completed: boolean;
@@ -4337,6 +4346,12 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+            /** @description A child run (sub-workflow): the parent run and task that started it */
+            parent: {
+                attempt: number;
+                runId: string;
+                taskId: string;
+            } | null;
             partition: string | null;
             startedAt: string | null;
             /** @enum {string} */
@@ -4405,6 +4420,15 @@ export interface components {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
             allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
             cancelReason: string | null;
+            /** @description Child runs its sub-workflow tasks started, oldest first */
+            children: {
+                attempt: number;
+                runId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                taskId: string;
+                workflow: string;
+            }[];
             context: {
                 backfillId: string | null;
                 completed: boolean;
@@ -4436,6 +4460,12 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+            /** @description A child run (sub-workflow): the parent run and task that started it */
+            parent: {
+                attempt: number;
+                runId: string;
+                taskId: string;
+            } | null;
             partition: string | null;
             startedAt: string | null;
             /** @enum {string} */

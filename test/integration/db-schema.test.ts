@@ -16,6 +16,7 @@ const columns = {
     id: true, workflow: true, version_hash: true, idempotency_key: true, partition: true, params: true, status: true, trigger: true,
     requested_by: true, tasks_total: true, tasks_terminal: true, tasks_bad: true, cancel_reason: true, created_at: true, started_at: true,
     finished_at: true, updated_at: true, concurrency_key: true, concurrency_limit: true, backfill_id: true, scheduled_for: true, version: true,
+    parent_run_id: true, parent_task_id: true, parent_attempt: true,
   },
   schedules: { workflow: true, cron: true, timezone: true, catchup: true, max_active_runs: true, partition_kind: true, next_fire_at: true, last_fired_at: true, updated_at: true },
   workflow_sources: { workflow: true, source: true, role: true },

@@ -60,6 +60,8 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
     `params     ${JSON.stringify(run.params)}`,
     `trigger    ${run.trigger}   started ${run.startedAt ?? '-'}   took ${took(run.startedAt, run.finishedAt) || '-'}`,
     ...(trace ? [`trace      ${trace.traceUrl ?? trace.traceId}`] : []),
+    ...(run.parent ? [`parent     run ${run.parent.runId} (task ${run.parent.taskId}, attempt ${run.parent.attempt})`] : []),
+    ...run.children.map((c) => `child      run ${c.runId} of ${c.workflow} (task ${c.taskId}, attempt ${c.attempt}): ${c.status}`),
   ].join('\n')
   const tasks = table(['task', 'status', 'attempts', 'took', 'output / error'])
   for (const t of run.tasks) {

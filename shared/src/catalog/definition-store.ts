@@ -22,6 +22,7 @@ export interface DeployResult {
 export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<DeployResult> {
   return db.transaction().execute(async (trx) => {
     await checkPools(trx, wf)
+    await checkSubWorkflows(trx, wf)
     await trx
       .insertInto('workflow_versions')
       .values({ hash: wf.hash, name: wf.name, definition: JSON.stringify(wf.definition) })
@@ -58,6 +59,60 @@ async function checkPools(db: Db, wf: CompiledWorkflow): Promise<void> {
     else if (w.slots > slots) issues.push({ path: `tasks.${w.task}.slots`, reason: `task '${w.task}' asks for ${w.slots} slots of pool '${w.pool}', which has ${slots}` })
   }
   if (issues.length > 0) throw new ValidationError(issues)
+}
+
+/** The workflows a definition's tasks run as sub-workflows, by task id. */
+function childrenOf(def: { tasks: Record<string, { run?: unknown }> }): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [id, t] of Object.entries(def.tasks)) {
+    const child = (t.run as { workflow?: unknown } | undefined)?.workflow
+    if (typeof child === 'string') out.set(id, child)
+  }
+  return out
+}
+
+/**
+ * A workflow's sub-workflows must be deployed (and not archived), and no chain of sub-workflows
+ * may lead back to it: with this version in place of the current one, a cycle is refused with
+ * its path, so a run can never start itself, directly or through others.
+ */
+async function checkSubWorkflows(db: Db, wf: CompiledWorkflow): Promise<void> {
+  const mine = childrenOf(wf.definition)
+  if (mine.size === 0) return
+  const rows = await db
+    .selectFrom('workflows')
+    .innerJoin('workflow_versions', 'workflow_versions.hash', 'workflows.current_hash')
+    .select(['workflows.name', 'workflows.archived_at', 'workflow_versions.definition'])
+    .execute()
+  const live = new Map(rows.filter((r) => r.archived_at === null).map((r) => [r.name, [...childrenOf(r.definition as { tasks: Record<string, { run?: unknown }> }).values()]]))
+  live.set(wf.name, [...mine.values()])
+  const issues: ValidationIssue[] = []
+  for (const [task, child] of mine) {
+    if (child !== wf.name && !live.has(child)) {
+      const archived = rows.some((r) => r.name === child)
+      issues.push({ path: `tasks.${task}.run.workflow`, reason: archived ? `sub-workflow '${child}' is archived (deploy it again first)` : `sub-workflow '${child}' is not deployed (deploy it first)` })
+      continue
+    }
+    const path = cycleFrom(child, wf.name, live)
+    if (path) issues.push({ path: `tasks.${task}.run.workflow`, reason: `sub-workflow cycle: ${[wf.name, ...path].join(' → ')}` })
+  }
+  if (issues.length > 0) throw new ValidationError(issues)
+}
+
+/** A path of sub-workflows from `start` back to `target` (ending with it), if there is one. */
+function cycleFrom(start: string, target: string, edges: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const seen = new Set<string>()
+  const walk = (name: string): string[] | undefined => {
+    if (name === target) return [name]
+    if (seen.has(name)) return undefined
+    seen.add(name)
+    for (const next of edges.get(name) ?? []) {
+      const rest = walk(next)
+      if (rest) return [name, ...rest]
+    }
+    return undefined
+  }
+  return walk(start)
 }
 
 /**

@@ -76,6 +76,10 @@ export interface RunDetails {
   startedAt: string | null
   finishedAt: string | null
   tasks: TaskDetails[]
+  /** A child run (sub-workflow): the parent run and the task (attempt) that started it; else null. */
+  parent: { runId: string; taskId: string; attempt: number } | null
+  /** Child runs its sub-workflow tasks started, oldest first. */
+  children: { runId: string; workflow: string; status: RunStatus; taskId: string; attempt: number }[]
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
@@ -147,6 +151,7 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
     }
   }
   const waitReasons = tasks.some((t) => t.status === 'queued') ? await slotWaitReasons(db, runId) : new Map<string, string>()
+  const children = await db.selectFrom('runs').select(['id', 'workflow', 'status', 'parent_task_id', 'parent_attempt']).where('parent_run_id', '=', runId).orderBy('created_at').orderBy('id').execute()
   return {
     id: run.id,
     workflow: run.workflow,
@@ -179,6 +184,8 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       finishedAt: iso(t.finished_at),
       waitingFor: t.status === 'queued' ? (waitReasons.get(t.task_id) ?? null) : null,
     })),
+    parent: run.parent_run_id ? { runId: run.parent_run_id, taskId: run.parent_task_id!, attempt: run.parent_attempt! } : null,
+    children: children.map((c) => ({ runId: c.id, workflow: c.workflow, status: c.status as RunStatus, taskId: c.parent_task_id!, attempt: c.parent_attempt! })),
   }
 }
 

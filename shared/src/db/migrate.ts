@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_access_control.js'
 import * as m0007 from './migrations/0007_operator_actions.js'
 import * as m0008 from './migrations/0008_hot_path.js'
 import * as m0009 from './migrations/0009_task_slots.js'
+import * as m0010 from './migrations/0010_sub_workflows.js'
 
 /** Every migration in order. Append only. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_operator_actions': m0007,
   '0008_hot_path': m0008,
   '0009_task_slots': m0009,
+  '0010_sub_workflows': m0010,
 }
 
 /** The names of every migration `migrateToLatest` applies, in order. */

@@ -58,6 +58,10 @@ export interface RunsTable {
   scheduled_for: Timestamp | null
   /** Bumped by every batch that touches the run: an unlocked batch writes only if it is unchanged. */
   version: Generated<string>
+  /** A child run (sub-workflow): the parent run, task and attempt that started it. */
+  parent_run_id: Generated<string | null>
+  parent_task_id: Generated<string | null>
+  parent_attempt: Generated<number | null>
 }
 
 /** The current state of one task in one run, with counters of its upstream outcomes. */

@@ -29,6 +29,8 @@ export interface CompiledTask {
   readonly downstream: readonly string[]
   readonly retry: { readonly attempts: number; readonly backoffMs: number; readonly factor: number; readonly maxBackoffMs: number; readonly jitter: number }
   readonly timeouts: { readonly executionMs?: number; readonly heartbeatMs: number; readonly scheduleToStartMs?: number }
+  /** `run: { workflow }`: the task starts a child run of this workflow and waits for it, with no worker. */
+  readonly subWorkflow?: { readonly workflow: string; readonly params: Readonly<Record<string, unknown>>; readonly partition?: string }
   /**
    * The slot groups an attempt must hold before its command is sent (a pool, the task's
    * concurrency across runs), with its priority; absent: the command is sent at once.
@@ -233,6 +235,11 @@ function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
     const kind = (t as { kind?: unknown }).kind
     if (kind === 'approval' && (t.run !== undefined || t.handler !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' runs nothing: remove 'run'/'handler'` })
     if ((t as { approvers?: unknown }).approvers !== undefined && kind !== 'approval') issues.push({ path: `tasks.${id}.approvers`, reason: "only an approval task (kind: 'approval') has approvers" })
+    const child = (t.run as { workflow?: unknown } | undefined)?.workflow
+    if (child !== undefined) {
+      if (kind !== undefined && kind !== 'task') issues.push({ path: `tasks.${id}.kind`, reason: `task '${id}' runs a sub-workflow: its kind must be task (the child run's outcome is its outcome)` })
+      if ((t as { pool?: unknown }).pool !== undefined || (t as { concurrency?: unknown }).concurrency !== undefined) issues.push({ path: `tasks.${id}`, reason: `task '${id}' runs a sub-workflow, which takes no worker: no pool or concurrency slot (set them on the child's tasks)` })
+    }
     const slotted = t as { pool?: unknown; slots?: unknown; concurrency?: unknown }
     if (slotted.slots !== undefined && slotted.pool === undefined) issues.push({ path: `tasks.${id}.slots`, reason: `task '${id}' sets slots without a pool: add pool: <name>` })
     if (kind === 'approval' && (slotted.pool !== undefined || slotted.concurrency !== undefined)) issues.push({ path: `tasks.${id}`, reason: `approval task '${id}' takes no worker, so no pool or concurrency slot` })
@@ -355,12 +362,13 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
         ...(scheduleToStartMs !== undefined ? { scheduleToStartMs } : {}),
       },
       ...admissionOf(def, id),
+      ...(t.run && 'workflow' in t.run ? { subWorkflow: { workflow: t.run.workflow, params: t.run.params ?? {}, ...(t.run.partition !== undefined ? { partition: t.run.partition } : {}) } } : {}),
     })
   }
   const hash = createHash('sha256').update(canonicalJson(def)).digest('hex')
   const roots = ids.filter((id) => def.tasks[id]!.after.length === 0 || def.tasks[id]!.trigger === 'always')
   const order = topologicalOrder(def.tasks)
-  // Approval tasks take no worker: their queue is not one a worker must serve.
-  const queues = [...new Set([...tasks.values()].filter((t) => t.kind !== 'approval').map((t) => t.queue))].sort()
+  // Approval and sub-workflow tasks take no worker: their queue is not one a worker must serve.
+  const queues = [...new Set([...tasks.values()].filter((t) => t.kind !== 'approval' && !t.subWorkflow).map((t) => t.queue))].sort()
   return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, order, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC' })
 }

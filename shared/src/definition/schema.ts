@@ -72,8 +72,16 @@ export const HttpRunSchema = z
       .describe('A 2xx succeeds, with the JSON response body as output (else { status, body }); 5xx and 429 fail retryably, any other status fails without retry.'),
   })
   .describe('Make an HTTP request from the stock worker.')
+/** A sub-workflow: the task starts a run of another workflow and takes its outcome, holding no worker. */
+export const SubWorkflowRunSchema = z
+  .strictObject({
+    workflow: z.string().regex(NAME, nameRule).describe('The workflow to run (deployed, not archived); a cycle through sub-workflows is refused at deploy.'),
+    params: z.record(z.string(), z.unknown()).optional().describe("The child run's params (checked against its `params` schema when it starts). Default {}."),
+    partition: z.string().min(1).max(200).optional().describe("The child run's partition. Default: the parent run's."),
+  })
+  .describe("Start a run of another workflow (a child run, one per attempt) and wait for it without a worker: its success succeeds the task with { runId, status, outputs } (the outputs of its last tasks), its failure or cancellation fails it; cancelling the parent cancels the child.")
 /** How a task runs when it has no TypeScript handler. */
-export const RunSpecSchema = z.union([ShRunSchema, HttpRunSchema])
+export const RunSpecSchema = z.union([ShRunSchema, HttpRunSchema, SubWorkflowRunSchema])
 
 /** One task of a workflow. */
 export const TaskSchema = z
@@ -89,7 +97,7 @@ export const TaskSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, _ or - (at most 64 chars)')
       .optional()
       .describe('Queue whose workers run the task: letters, digits, _ or - (at most 64). Default: `defaults.queue`, else "default".'),
-    run: RunSpecSchema.optional().describe('A built-in runner, { sh } or { http }, for the stock worker. Without it, a worker runs the TypeScript handler named `handler`.'),
+    run: RunSpecSchema.optional().describe('A built-in runner, { sh } or { http }, for the stock worker, or { workflow } to run another workflow as a step. Without it, a worker runs the TypeScript handler named `handler`.'),
     /** Name of the TypeScript handler in the worker; defaults to the task id. */
     handler: z.string().min(1).optional().describe('Name of the TypeScript handler in the worker. Default: the task id. Not together with `run`.'),
     kind: z

@@ -96,6 +96,8 @@ export const RunDetailsSchema = z
     startedAt: Instant.nullable(),
     finishedAt: Instant.nullable(),
     tasks: z.array(TaskSchema),
+    parent: z.object({ runId: z.string(), taskId: z.string(), attempt: z.number().int() }).nullable().describe('A child run (sub-workflow): the parent run and task that started it'),
+    children: z.array(z.object({ runId: z.string(), workflow: z.string(), status: RunStatusSchema, taskId: z.string(), attempt: z.number().int() })).describe('Child runs its sub-workflow tasks started, oldest first'),
     allowed: AllowedSchema,
   })
   .meta({ id: 'RunDetails' })

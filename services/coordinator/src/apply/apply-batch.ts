@@ -38,6 +38,7 @@ import { RunWork } from './run-work.js'
 import { batchStats, type BatchStats } from './batch-stats.js'
 import { endedWork, type EndedWork } from './ended-work.js'
 import { slotWrites } from './slot-writes.js'
+import { childNotStarted, subWorkflowMessages } from './sub-workflows.js'
 import { insertWaitsStatement, releaseSlotsStatements } from '../db/task-slots.js'
 
 /** An event for an existing run. `ref` ties results back to the source message. */
@@ -173,7 +174,8 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     ...(await applyLandings(trx, input.landings ?? [], ctx, rejected)),
     ...(await applyBackfillRequests(trx, input.backfills ?? [], ctx, rejected)),
   ]
-  const created = await createRuns(trx, [...(input.requests ?? []), ...derived.filter((d): d is RunRequestItem => 'request' in d)], ctx, rejected)
+  const requestItems = [...(input.requests ?? []), ...derived.filter((d): d is RunRequestItem => 'request' in d)]
+  const created = await createRuns(trx, requestItems, ctx, rejected)
   await linkReadinessRuns(trx, derived, created.runIds)
   const events = [...(input.events ?? []), ...derived.filter((d): d is RunEventItem => 'event' in d)]
   const starts = [...created.started, ...(input.starts ?? [])]
@@ -259,6 +261,12 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
       inputs[up] = t && 'output' in t ? t.output : (loaded.get(`${d.work.view.id}/${up}`) ?? null)
     }
     outbox.push(buildCommand(d.work, d.taskId, d.attempt, inputs, ctx.subjects, now))
+  }
+  outbox.push(...(await subWorkflowMessages(trx, [...works.values()], ctx.subjects, now)))
+  // A child run that could not start (unknown workflow, bad params or partition): its parent's task fails with the reason.
+  for (const { ref, request } of requestItems) {
+    const reason = rejected.get(ref)
+    if (reason !== undefined && request.parent) outbox.push(childNotStarted(request, reason, ctx.subjects, now))
   }
   for (const w of works.values()) {
     outbox.push(...producedLandings(w, ctx.subjects, now))

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { archivedReason, newId, parsePartition, resolveRunParams, withPartitionParam, workflowStates, type Db, type ValidationIssue } from '@baton/shared'
 import { insertRuns, type NewRun } from '../db/runs.js'
 import { insertPendingTasks } from '../db/tasks.js'
@@ -20,7 +21,13 @@ export async function createRuns(
   if (requests.length === 0) return { started: [], runIds, created: [] }
   const states = await workflowStates(db, [...new Set(requests.map((r) => r.request.workflow))])
   const byKey = new Map<string, { run: NewRun; refs: number[] }>()
+  const waiting = await parentsWaiting(db, requests)
   for (const { ref, request, options } of requests) {
+    if (request.parent && !waiting.has(`${request.parent.runId}/${request.parent.taskId}/${request.parent.attempt}`)) {
+      // The parent stopped waiting before its child was created (cancelled, timed out): no orphan run.
+      rejected.set(ref, `the parent task ${request.parent.taskId} of run ${request.parent.runId} (attempt ${request.parent.attempt}) no longer waits for it`)
+      continue
+    }
     const state = states.get(request.workflow)
     if (!state || state.archived) {
       rejected.set(ref, state ? archivedReason(request.workflow) : `unknown workflow '${request.workflow}'`)
@@ -64,6 +71,7 @@ export async function createRuns(
         concurrencyLimit: group?.limit ?? null,
         backfillId: options?.backfillId ?? null,
         scheduledFor: options?.scheduledFor ?? null,
+        ...(request.parent ? { parent: request.parent } : {}),
       },
     })
   }
@@ -85,3 +93,15 @@ export async function createRuns(
   const grouped = new Set(entries.filter((e) => e.run.concurrencyKey !== null).map((e) => e.run.id))
   return { started: [...inserted].filter((id) => !grouped.has(id)), runIds, created: entries.map((e) => e.run).filter((r) => inserted.has(r.id)) }
 }
+
+/** Parent attempts (`runId/taskId/attempt`) of child run requests that still wait for their child: running at that attempt. */
+async function parentsWaiting(db: Db, requests: readonly RunRequestItem[]): Promise<Set<string>> {
+  const parents = requests.flatMap((r) => (r.request.parent ? [r.request.parent] : []))
+  if (parents.length === 0) return new Set()
+  const rows = await sql<{ run_id: string; task_id: string; attempt: number }>`
+    SELECT t.run_id, t.task_id, t.attempt FROM task_states t
+    JOIN unnest(${parents.map((p) => p.runId)}::uuid[], ${parents.map((p) => p.taskId)}::text[]) AS v(run_id, task_id) ON t.run_id = v.run_id AND t.task_id = v.task_id
+    WHERE t.status = 'running'`.execute(db)
+  return new Set(rows.rows.map((r) => `${r.run_id}/${r.task_id}/${r.attempt}`))
+}
+

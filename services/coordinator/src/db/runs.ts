@@ -15,6 +15,8 @@ export interface NewRun {
   concurrencyLimit: number | null
   backfillId: string | null
   scheduledFor: Date | null
+  /** A child run: the parent attempt waiting for it. */
+  parent?: { runId: string; taskId: string; attempt: number }
 }
 
 /** Inserts runs, skipping those whose (workflow, idempotency key) exists; returns the inserted ids. */
@@ -37,6 +39,7 @@ export async function insertRuns(db: Db, runs: readonly NewRun[]): Promise<Set<s
         concurrency_limit: r.concurrencyLimit,
         backfill_id: r.backfillId,
         scheduled_for: r.scheduledFor,
+        ...(r.parent ? { parent_run_id: r.parent.runId, parent_task_id: r.parent.taskId, parent_attempt: r.parent.attempt } : {}),
       })),
     )
     .onConflict((oc) => oc.columns(['workflow', 'idempotency_key']).doNothing())

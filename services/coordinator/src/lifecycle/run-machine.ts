@@ -87,15 +87,18 @@ function attemptTimers(taskId: string, attempt: number): TimerKey[] {
 
 /**
  * Builds the decision that puts a task in `queued` for `attempt` and dispatches it. An approval
- * task instead goes to `running` with no command and no worker: it waits for a decision (its
- * execution timeout, when set, is the approval's deadline).
+ * or sub-workflow task instead goes to `running` with no command and no worker: it waits for a
+ * decision or for its child run (its execution timeout, when set, is the deadline).
  */
 function queueTask(task: TaskView, def: CompiledTask, attempt: number, now: Date, reason: string): Decision {
-  if (def.kind === 'approval') {
+  // Neither takes a worker: an approval waits for a decision, a sub-workflow for its child run
+  // (the shell starts it on this transition: apply/sub-workflows.ts).
+  if (def.kind === 'approval' || def.subWorkflow) {
     const ex = def.timeouts.executionMs
+    const waiting = def.subWorkflow ? `waiting for a run of ${def.subWorkflow.workflow}` : 'waiting for approval'
     return {
       ...EMPTY,
-      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'running', attempt, workerId: null, error: null, queuedAt: now, startedAt: now }, reason: `${reason}; waiting for approval` }],
+      taskChanges: [{ taskId: task.taskId, from: task.status, set: { status: 'running', attempt, workerId: null, error: null, queuedAt: now, startedAt: now }, reason: `${reason}; ${waiting}` }],
       attempts: [{ taskId: task.taskId, attempt, insert: true, status: 'running', at: now }],
       setTimers: ex === undefined ? [] : [{ kind: TimerKind.execution, taskId: task.taskId, attempt, fireAt: new Date(now.getTime() + ex) }],
     }

@@ -31,6 +31,7 @@ export function RunHeader({ run, zone, live, now }: { run: RunDetails; zone: str
             <code className="run-id">{run.id}</code> <StatusBadge status={run.status} />
           </h1>
           {run.cancelReason ? <p className="muted">Cancelled: {run.cancelReason}</p> : null}
+          <RunFamily run={run} />
         </div>
         <div className="actions">
           <LiveIndicator state={live} />
@@ -78,3 +79,23 @@ export function RunHeader({ run, zone, live, now }: { run: RunDetails; zone: str
     </header>
   )
 }
+
+/** Links to the parent run (a sub-workflow's) and to the child runs its tasks started. */
+function RunFamily({ run }: { run: RunDetails }) {
+  if (!run.parent && run.children.length === 0) return null
+  return (
+    <ul className="run-family" aria-label="Related runs">
+      {run.parent ? (
+        <li>
+          Started by task <code>{run.parent.taskId}</code> of <Link to={`/ui/runs/${run.parent.runId}?task=${encodeURIComponent(run.parent.taskId)}`}>run {run.parent.runId.slice(0, 8)}</Link>
+        </li>
+      ) : null}
+      {run.children.map((c) => (
+        <li key={c.runId}>
+          Task <code>{c.taskId}</code> (attempt {c.attempt}) runs <Link to={`/ui/runs/${c.runId}`}>{c.workflow} run {c.runId.slice(0, 8)}</Link> <StatusBadge status={c.status} />
+        </li>
+      ))}
+    </ul>
+  )
+}
+
