@@ -78,7 +78,7 @@ export const RunRequestedSchema = z.object({
   /** What asked for it: `manual`, `api`, `cron`, `readiness` (also chained via `produces`), `late_data`, `backfill`, `parent`. */
   trigger: z.string().max(50).optional(),
   /** A child run (sub-workflow): the parent run, task and attempt waiting for it. */
-  parent: z.strictObject({ runId: z.uuid(), taskId: Name, attempt: z.number().int().min(1) }).optional(),
+  parent: z.object({ runId: z.uuid(), taskId: Name, attempt: z.number().int().min(1) }).optional(),
 })
 /** A run request. */
 export type RunRequested = z.infer<typeof RunRequestedSchema>
