@@ -1807,6 +1807,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         reason?: string;
+                        /** @description Move the run to its workflow's current version first; ignored (409, naming every incompatible task) when a task was added, removed or rewired */
+                        toLatest?: boolean;
                     };
                 };
             };
@@ -3281,6 +3283,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed in a workflow's definition between two versions (hashes, prefixes of at least 6 characters, or `current`) */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowDiff"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/{name}/grid": {
         parameters: {
             query?: never;
@@ -3313,6 +3392,82 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["RunGrid"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{name}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every deploy of a workflow, newest first: the version it made current, who deployed it and when, and how many runs use it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["WorkflowDeployment"][];
+                        };
                     };
                 };
                 /** @description Default Response */
@@ -4660,6 +4815,28 @@ export interface components {
             /** @description The run (null while no coordinator has created it: 202) */
             runId: string | null;
         };
+        WorkflowDeployment: {
+            current: boolean;
+            deployedAt: string;
+            /** @description cli:<OS user>, token:<name> or oidc:<sub>; null for a version stored before deploys were recorded */
+            deployedBy: string | null;
+            hash: string;
+            /** @description The deploy restored an archived workflow */
+            restored: boolean;
+            /** @description Runs on this version */
+            runs: number;
+        };
+        WorkflowDeploymentInput: {
+            current: boolean;
+            deployedAt: string;
+            /** @description cli:<OS user>, token:<name> or oidc:<sub>; null for a version stored before deploys were recorded */
+            deployedBy: string | null;
+            hash: string;
+            /** @description The deploy restored an archived workflow */
+            restored: boolean;
+            /** @description Runs on this version */
+            runs: number;
+        };
         WorkflowDetails: {
             /** @description Permissions the caller holds on this resource (a client shows only these actions; each action is still checked) */
             allowed: ("read" | "trigger" | "cancel" | "retry" | "clear" | "pause" | "backfill" | "approve" | "mark" | "archive" | "deploy" | "tokens" | "audit" | "pools")[];
@@ -4797,6 +4974,30 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
             version: string;
+        };
+        WorkflowDiff: {
+            changes: {
+                after?: unknown;
+                before?: unknown;
+                /** @enum {string} */
+                kind: "added" | "removed" | "changed";
+                path: string;
+            }[];
+            from: string;
+            to: string;
+            workflow: string;
+        };
+        WorkflowDiffInput: {
+            changes: {
+                after?: unknown;
+                before?: unknown;
+                /** @enum {string} */
+                kind: "added" | "removed" | "changed";
+                path: string;
+            }[];
+            from: string;
+            to: string;
+            workflow: string;
         };
         WorkflowSummary: {
             archivedAt: string | null;

@@ -41,6 +41,7 @@ const columns = {
   pools: { name: true, slots: true, fair_share: true, weights: true, description: true, updated_by: true, updated_at: true },
   task_slot_waits: { run_id: true, task_id: true, attempt: true, group_key: true, slots: true, lim: true, priority: true, owner: true, enqueued_at: true },
   task_slot_holds: { run_id: true, task_id: true, attempt: true, group_key: true, slots: true, owner: true, granted_at: true },
+  workflow_deployments: { id: true, workflow: true, hash: true, deployed_by: true, deployed_at: true, restored: true },
 } satisfies { [T in keyof Database]: Record<keyof Database[T], true> }
 
 let ns: TestNamespace

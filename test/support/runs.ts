@@ -4,7 +4,7 @@ import { eventually, type TestNamespace } from './namespace.js'
 
 /** Deploys a definition into the namespace. */
 export async function deploy(ns: TestNamespace, def: WorkflowDefinitionInput, now?: Date): Promise<void> {
-  await deployWorkflow(ns.db, compileWorkflow(def), now)
+  await deployWorkflow(ns.db, compileWorkflow(def), now, { by: 'test' })
 }
 
 /** Requests a run and returns its id once a coordinator created it. */

@@ -15,11 +15,12 @@ export interface DeployResult {
 
 /**
  * Stores a compiled workflow as a new version (content-addressed, so deploying the same
- * definition twice is a no-op) and makes it current and active. Runs already started keep their
+ * definition twice is a no-op) and makes it current and active, recording who (`by`) and when
+ * in `workflow_deployments`. Runs already started keep their
  * version. Deploying an archived workflow restores it: its schedule starts again from the next
  * tick after `now` (missed ticks are not caught up), its sources gate runs again.
  */
-export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date()): Promise<DeployResult> {
+export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date(), options: { readonly by?: string } = {}): Promise<DeployResult> {
   return db.transaction().execute(async (trx) => {
     await checkPools(trx, wf)
     await checkSubWorkflows(trx, wf)
@@ -37,6 +38,7 @@ export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = n
       .onConflict((oc) => oc.column('name').doUpdateSet({ current_hash: wf.hash, archived_at: null, updated_at: sql`now()` }))
       .execute()
     await syncTriggers(trx, wf, now)
+    await trx.insertInto('workflow_deployments').values({ workflow: wf.name, hash: wf.hash, deployed_by: options.by ?? 'unknown', deployed_at: now, restored }).execute()
     return { hash: wf.hash, changed: true, restored }
   })
 }

@@ -318,6 +318,16 @@ export interface TaskSlotHoldsTable {
   granted_at: Timestamp
 }
 
+/** One deploy that made a version current (or restored an archived workflow). */
+export interface WorkflowDeploymentsTable {
+  id: Generated<string>
+  workflow: string
+  hash: string
+  deployed_by: string
+  deployed_at: GeneratedTimestamp
+  restored: Generated<boolean>
+}
+
 /** The whole database of one namespace. */
 export interface Database {
   schedules: SchedulesTable
@@ -342,6 +352,7 @@ export interface Database {
   pools: PoolsTable
   task_slot_waits: TaskSlotWaitsTable
   task_slot_holds: TaskSlotHoldsTable
+  workflow_deployments: WorkflowDeploymentsTable
 }
 
 /** A run row. */

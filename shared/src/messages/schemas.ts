@@ -117,8 +117,11 @@ export const RunActionRequestedSchema = z
     /** Who asked (the API's principal id, or `cli:<user>`): recorded in history and in the approval. */
     by: z.string().min(1).max(200),
     reason: z.string().max(2000).optional(),
+    /** `retry` only: move the run to its workflow's current version first (refused, naming the tasks, when they are not compatible). */
+    toLatest: z.boolean().optional(),
   })
   .superRefine((m, ctx) => {
+    if (m.toLatest && m.action !== 'retry') ctx.addIssue({ code: 'custom', path: ['toLatest'], message: 'only for action retry' })
     if (m.action !== 'retry' && m.taskId === undefined) ctx.addIssue({ code: 'custom', path: ['taskId'], message: `required for action ${m.action}` })
     if (m.action === 'mark' && m.status === undefined) ctx.addIssue({ code: 'custom', path: ['status'], message: 'required for action mark (succeeded or failed)' })
     if (m.action === 'mark' && !m.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'required for action mark' })

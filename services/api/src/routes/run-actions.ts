@@ -102,12 +102,25 @@ export function runActionRoutes(app: ZodApp, deps: RouteDeps): void {
       params: z.strictObject({ id: Uuid }),
       querystring: WaitQuery,
       headers: IdempotencyHeaders,
-      body: z.strictObject({ reason: Reason.optional() }).default({}),
+      body: z
+        .strictObject({
+          reason: Reason.optional(),
+          toLatest: z.boolean().optional().describe("Move the run to its workflow's current version first; ignored (409, naming every incompatible task) when a task was added, removed or rewired"),
+        })
+        .default({}),
       response: actionResponses,
     },
     handler: async (request, reply) => {
       const run = await loadRun(deps, request.params.id)
-      const body: RunActionRequested = { id: idOf(request, 'retry', run.id), runId: run.id, action: 'retry', scope: 'task', by: request.access!.principal.id, ...(request.body.reason ? { reason: request.body.reason } : {}) }
+      const body: RunActionRequested = {
+        id: idOf(request, 'retry', run.id),
+        runId: run.id,
+        action: 'retry',
+        scope: 'task',
+        by: request.access!.principal.id,
+        ...(request.body.reason ? { reason: request.body.reason } : {}),
+        ...(request.body.toLatest ? { toLatest: true } : {}),
+      }
       return answer(deps, reply, subjects.runActionRequested, run.id, body, request.query.wait, () => checkRetry(run), keyed(request))
     },
   })

@@ -101,7 +101,7 @@ export function workflowActionRoutes(app: ZodApp, deps: RouteDeps): void {
       if (!state.archived) throw new ConflictError(`workflow ${name} is not archived`)
       const wf = await loadVersion(db, state.hash)
       if (!wf) throw new ConflictError(`the current version ${state.hash} of ${name} is missing`)
-      const r = await deployWorkflow(db, wf)
+      const r = await deployWorkflow(db, wf, new Date(), { by: request.access!.principal.id })
       return { workflow: name, hash: r.hash, changed: r.changed, restored: r.restored, archived: false }
     },
   })
@@ -132,7 +132,7 @@ export function workflowActionRoutes(app: ZodApp, deps: RouteDeps): void {
       const current = (await workflowOwners(db, [name]))[0]
       if (current) authorizeWorkflow(request, 'deploy', { workflow: name, owner: current.owner })
       authorizeWorkflow(request, 'deploy', { workflow: name, owner: wf.definition.owner ?? null })
-      const r = await deployWorkflow(db, wf)
+      const r = await deployWorkflow(db, wf, new Date(), { by: request.access!.principal.id })
       return { workflow: name, hash: r.hash, changed: r.changed, restored: r.restored, archived: false }
     },
   })

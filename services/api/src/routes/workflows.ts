@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { getFreshness, getReadiness, getWorkflowDetails, getWorkflowVersion, listWorkflowSummaries, listWorkflowVersions, NotFoundError, workflowOwners } from '@baton/shared'
+import { diffWorkflowVersions, getFreshness, getReadiness, getWorkflowDetails, getWorkflowVersion, listWorkflowHistory, listWorkflowSummaries, listWorkflowVersions, NotFoundError, workflowOwners } from '@baton/shared'
 import { allowedPermissions, globMatches } from '../auth/permissions.js'
 import { bearer, errorResponses, Label, limitQuery, Partition, VersionHash, WorkflowName } from '../schemas/common.js'
-import { PartitionReadinessSchema, WorkflowDetailsSchema, WorkflowSummarySchema, WorkflowVersionSchema, WorkflowVersionSummarySchema } from '../schemas/workflows.js'
+import { PartitionReadinessSchema, WorkflowDeploymentSchema, WorkflowDetailsSchema, WorkflowDiffSchema, WorkflowSummarySchema, WorkflowVersionSchema, WorkflowVersionSummarySchema } from '../schemas/workflows.js'
 import { visibleNames, type RouteDeps, type ZodApp } from './route-deps.js'
 
 const NameParams = z.strictObject({ name: WorkflowName })
@@ -76,6 +76,35 @@ export function workflowRoutes(app: ZodApp, deps: RouteDeps): void {
       if (!items) throw new NotFoundError('workflow', request.params.name)
       return { items }
     },
+  })
+
+  app.get('/workflows/:name/history', {
+    config: { permission: 'read', scope: 'workflow' },
+    schema: {
+      tags: ['workflows'],
+      summary: 'Every deploy of a workflow, newest first: the version it made current, who deployed it and when, and how many runs use it',
+      security: bearer,
+      params: NameParams,
+      response: { 200: z.object({ items: z.array(WorkflowDeploymentSchema) }), ...errorResponses },
+    },
+    handler: async (request) => {
+      const items = await listWorkflowHistory(db, request.params.name)
+      if (!items) throw new NotFoundError('workflow', request.params.name)
+      return { items }
+    },
+  })
+
+  app.get('/workflows/:name/diff', {
+    config: { permission: 'read', scope: 'workflow' },
+    schema: {
+      tags: ['workflows'],
+      summary: "What changed in a workflow's definition between two versions (hashes, prefixes of at least 6 characters, or `current`)",
+      security: bearer,
+      params: NameParams,
+      querystring: z.strictObject({ from: z.string().min(1).max(64), to: z.string().min(1).max(64).default('current') }),
+      response: { 200: WorkflowDiffSchema, ...errorResponses },
+    },
+    handler: async (request) => diffWorkflowVersions(db, request.params.name, request.query.from, request.query.to),
   })
 
   app.get('/workflows/:name/versions/:hash', {

@@ -109,3 +109,26 @@ export const PartitionReadinessSchema = z.object({
   deadline: Instant.nullable(),
   runId: z.string().nullable(),
 })
+
+/** `GET /workflows/{name}/history`: one deploy. */
+export const WorkflowDeploymentSchema = z
+  .object({
+    hash: z.string(),
+    deployedBy: z.string().nullable().describe('cli:<OS user>, token:<name> or oidc:<sub>; null for a version stored before deploys were recorded'),
+    deployedAt: z.string(),
+    restored: z.boolean().describe('The deploy restored an archived workflow'),
+    current: z.boolean(),
+    runs: z.number().int().describe('Runs on this version'),
+  })
+  .meta({ id: 'WorkflowDeployment' })
+
+/** `GET /workflows/{name}/diff`. */
+export const WorkflowDiffSchema = z
+  .object({
+    workflow: z.string(),
+    from: z.string(),
+    to: z.string(),
+    changes: z.array(z.object({ path: z.string(), kind: z.enum(['added', 'removed', 'changed']), before: Json.optional(), after: Json.optional() })),
+  })
+  .meta({ id: 'WorkflowDiff' })
+

@@ -12,6 +12,7 @@ import {
 } from '@baton/shared'
 import { ApiClient, apiTarget, type ApiTarget } from '../api-client.js'
 import { CliClient } from '../client.js'
+import { cliActor } from '../cli-actor.js'
 import { importUserModule } from '../user-modules.js'
 import { formatWorkflows } from '../format.js'
 import { workerWarnings } from '../worker-warnings.js'
@@ -80,7 +81,7 @@ function directCatalog(): Catalog {
   const client = new CliClient()
   return {
     async deploy(wf) {
-      const r = await deployWorkflow(await client.db(), wf)
+      const r = await deployWorkflow(await client.db(), wf, new Date(), { by: cliActor() })
       return { workflow: wf.name, hash: r.hash, changed: r.changed, restored: r.restored }
     },
     workerWarnings: (workflows) => workerWarnings(client, workflows),

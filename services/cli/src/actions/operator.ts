@@ -37,6 +37,8 @@ interface RunAction {
   readonly scope?: 'task' | 'downstream' | 'upstream'
   readonly status?: 'succeeded' | 'failed'
   readonly reason?: string
+  /** `retry` only: move the run to its workflow's current version first. */
+  readonly toLatest?: boolean
 }
 
 /** What became of a cancel: the run was already finished, it finished, or it is still going. */
@@ -88,7 +90,7 @@ function apiOperator(target: ApiTarget): Operator {
     run: (a) =>
       outcome(() => {
         const reason = a.reason !== undefined ? { reason: a.reason } : {}
-        if (a.action === 'retry') return api.ok(api.http.POST('/runs/{id}/retry', { params: { path: { id: a.runId }, query: wait }, body: reason }))
+        if (a.action === 'retry') return api.ok(api.http.POST('/runs/{id}/retry', { params: { path: { id: a.runId }, query: wait }, body: { ...reason, ...(a.toLatest ? { toLatest: true } : {}) } }))
         const path = { id: a.runId, taskId: a.taskId! }
         if (a.action === 'clear') return api.ok(api.http.POST('/runs/{id}/tasks/{taskId}/clear', { params: { path, query: wait }, body: { scope: a.scope ?? 'task', ...reason } }))
         if (a.action === 'mark') return api.ok(api.http.POST('/runs/{id}/tasks/{taskId}/mark', { params: { path, query: wait }, body: { status: a.status!, reason: a.reason! } }))
@@ -154,6 +156,7 @@ function directOperator(): Operator {
         ...(a.taskId !== undefined ? { taskId: a.taskId } : {}),
         ...(a.status !== undefined ? { status: a.status } : {}),
         ...(a.reason !== undefined ? { reason: a.reason } : {}),
+        ...(a.toLatest ? { toLatest: true } : {}),
       }
       return sendRunEvent(client, db, client.subjects.runActionRequested, a.runId, body)
     },
@@ -201,6 +204,8 @@ async function withOperator(work: (op: Operator) => Promise<void>): Promise<void
 
 /** The options of the bulk forms (`retry --workflow W --status failed --since T`, `cancel --workflow W`). */
 export interface BulkOptions {
+  /** `retry RUN_ID --to-latest` (not with a filter). */
+  toLatest?: boolean
   workflow?: string
   status?: string[]
   partition?: string
@@ -241,8 +246,10 @@ async function bulkCommand(action: 'retry' | 'cancel', runId: string | undefined
 
 /** `baton retry RUN_ID`, or the bulk form `baton retry --workflow W --status failed --since T [--dry-run]`. */
 export async function retry(runId: string | undefined, opts: BulkOptions): Promise<void> {
+  if (opts.toLatest && (isBulk(opts) || runId === undefined)) throw new ValidationError([{ path: '--to-latest', reason: 'moves one run to the current version: give a run id, not a filter' }])
   if (isBulk(opts) || runId === undefined) return bulkCommand('retry', runId, opts)
-  await withOperator(async (op) => printOutcome(`retry run ${runId}`, await op.run({ action: 'retry', runId, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) })))
+  const what = `retry run ${runId}${opts.toLatest ? ' on the current version' : ''}`
+  await withOperator(async (op) => printOutcome(what, await op.run({ action: 'retry', runId, ...(opts.reason !== undefined ? { reason: opts.reason } : {}), ...(opts.toLatest ? { toLatest: true } : {}) })))
 }
 
 /** `baton clear RUN_ID TASK [--downstream|--upstream]`. */

@@ -5,6 +5,7 @@ import { startCoordinator } from '@baton/coordinator'
 import { startWorker, type TaskHandler } from '@baton/worker'
 import { loadApiConfig, startApi, type ApiConfig, type RunningApi } from '@baton/api'
 import { CliClient } from '../client.js'
+import { cliActor } from '../cli-actor.js'
 import { importUserModule } from '../user-modules.js'
 
 /** Metrics ports of the service commands when `BATON_METRICS_PORT` is unset (Prometheus' usual 9464, then the next). */
@@ -171,7 +172,7 @@ export async function dev(paths: string[], opts: { handlers?: string; concurrenc
   const client = new CliClient(config)
   const db = await client.db()
   for (const wf of definitions) {
-    const r = await deployWorkflow(db, wf)
+    const r = await deployWorkflow(db, wf, new Date(), { by: cliActor() })
     process.stderr.write(`${r.restored ? 'restored' : r.changed ? 'deployed' : 'unchanged'} ${wf.name}\n`)
   }
   const queues = new Set<string>()

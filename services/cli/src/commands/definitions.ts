@@ -23,9 +23,23 @@ export function registerDefinitionCommands(program: Command): void {
     .argument('<workflow>', 'workflow name')
     .action(lazyAction(async () => (await import('../actions/definitions.js')).undeploy))
 
-  program
+  const workflows = program
     .command('workflows')
-    .description('list deployed workflows: owner, schedule and next run in its timezone, data gate, archived or not, last run')
+    .description('list deployed workflows: owner, schedule and next run in its timezone, data gate, archived or not, last run; `workflows history NAME`, `workflows diff NAME FROM [TO]`')
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await import('../actions/definitions.js')).workflows))
+  workflows
+    .command('history')
+    .description("a workflow's deploys, newest first: version, who deployed it, when, runs on it")
+    .argument('<workflow>', 'workflow name')
+    .option('--json', 'print JSON')
+    .action(lazyAction(async () => (await import('../actions/workflow-history.js')).history))
+  workflows
+    .command('diff')
+    .description("what changed in a workflow's definition between two versions")
+    .argument('<workflow>', 'workflow name')
+    .argument('<from>', 'a version: 6+ characters of its hash, or current')
+    .argument('[to]', 'a version (default: current)', 'current')
+    .option('--json', 'print JSON')
+    .action(lazyAction(async () => (await import('../actions/workflow-history.js')).diff))
 }

@@ -42,7 +42,8 @@ export function registerOperatorCommands(program: Command): void {
       .command('retry')
       .description('retry a failed or cancelled run from failure: failed, upstream_failed and cancelled tasks (and what they feed) run again, succeeded ones keep their outputs; without RUN_ID, every run a filter matches')
       .argument('[runId]', 'run id')
-      .option('--reason <text>', 'why (recorded in the run history and the audit log)'),
+      .option('--reason <text>', 'why (recorded in the run history and the audit log)')
+      .option('--to-latest', "move the run to its workflow's current version first (refused, naming the tasks, when they are not compatible)"),
     'retry',
   ).action(lazyAction(async () => (await import('../actions/operator.js')).retry))
 

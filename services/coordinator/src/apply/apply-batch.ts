@@ -38,6 +38,7 @@ import { RunWork } from './run-work.js'
 import { batchStats, type BatchStats } from './batch-stats.js'
 import { endedWork, type EndedWork } from './ended-work.js'
 import { slotWrites } from './slot-writes.js'
+import { retryOnLatest } from './retry-latest.js'
 import { childNotStarted, subWorkflowMessages } from './sub-workflows.js'
 import { insertWaitsStatement, releaseSlotsStatements } from '../db/task-slots.js'
 
@@ -233,7 +234,7 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
     const next: Pending[] = []
     for (const p of wave) {
-      const d = decide(p.work.state(), p.event, now)
+      const d = p.event.type === 'run.retry_requested' && p.event.toLatest ? await retryOnLatest(trx, p.work, p.event, now, ctx.definitions) : decide(p.work.state(), p.event, now)
       p.work.apply(d, p.eventId, now, p.external)
       for (const f of d.followUps) next.push({ work: p.work, event: f, eventId: p.eventId, external: false })
     }

@@ -59,9 +59,12 @@ export class RunWork {
   readonly timers = new Map<string, { key: TimerKey; fireAt: Date | null }>()
   transitions = 0
 
+  /** Set when an operator moved the run to another version of its workflow in this batch. */
+  movedTo?: string
+
   constructor(
     readonly row: RunRow,
-    readonly workflow: CompiledWorkflow,
+    public workflow: CompiledWorkflow,
   ) {
     this.view = {
       id: row.id,
@@ -163,7 +166,14 @@ export class RunWork {
       ...(this.runStartedAt ? { startedAt: this.runStartedAt } : {}),
       ...(this.runFinishedAt ? { finishedAt: this.runFinishedAt } : {}),
       ...(this.runReopened ? { clearFinished: true } : {}),
+      ...(this.movedTo ? { versionHash: this.movedTo } : {}),
     }
+  }
+
+  /** Moves the run to another (compatible) version of its workflow: what follows in the batch decides on it. */
+  moveTo(workflow: CompiledWorkflow): void {
+    this.workflow = workflow
+    this.movedTo = workflow.hash
   }
 
   /** Dispatches still valid at the end of the batch (a task queued then cancelled is not sent). */

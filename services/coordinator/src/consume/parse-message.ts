@@ -129,7 +129,7 @@ function operatorEvent(m: RunActionRequested): OperatorEvent {
   const reason = m.reason ?? ''
   switch (m.action) {
     case 'retry':
-      return { type: 'run.retry_requested', by: m.by, reason }
+      return { type: 'run.retry_requested', by: m.by, reason, ...(m.toLatest ? { toLatest: true } : {}) }
     case 'clear':
       return { type: 'task.clear_requested', taskId: m.taskId!, scope: m.scope, by: m.by, reason }
     case 'mark':

@@ -77,6 +77,8 @@ export interface RunUpdate {
   finishedAt?: Date
   /** Reopened by an operator: the finish time is cleared. */
   clearFinished?: boolean
+  /** Moved to another version of its workflow (retry from failure onto the current version). */
+  versionHash?: string
 }
 
 /**
@@ -98,6 +100,7 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       started_at: u.startedAt?.toISOString() ?? null,
       finished_at: u.finishedAt?.toISOString() ?? null,
       clear_finished: u.clearFinished ?? false,
+      version_hash: u.versionHash ?? null,
     })),
   )
   return sql`UPDATE runs r SET
@@ -107,9 +110,10 @@ export function updateRunsStatement(updates: readonly RunUpdate[]): RawBuilder<u
       cancel_reason = v.cancel_reason,
       started_at = COALESCE(v.started_at, r.started_at),
       finished_at = CASE WHEN v.clear_finished THEN NULL ELSE COALESCE(v.finished_at, r.finished_at) END,
+      version_hash = COALESCE(v.version_hash, r.version_hash),
       version = r.version + 1,
       updated_at = now()
-    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, expected_version bigint, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz, clear_finished boolean)
+    FROM jsonb_to_recordset(${rows}::jsonb) AS v(id uuid, expected_status text, expected_version bigint, status text, tasks_terminal int, tasks_bad int, cancel_reason text, started_at timestamptz, finished_at timestamptz, clear_finished boolean, version_hash text)
     -- Guarded: the batch's write statement fails unless every row matched (style rule 12).
     WHERE r.id = v.id AND r.status = v.expected_status AND r.version = v.expected_version
   `

@@ -15,7 +15,9 @@ export class DefinitionCache {
 
   /** Remembers the version a run uses, so its next batch can plan its reads before reading it. */
   rememberRun(runId: string, hash: string): void {
-    if (this.#runs.has(runId)) return
+    // A run moved to another version (retry --to-latest) is remembered on its new one.
+    if (this.#runs.get(runId) === hash) return
+    this.#runs.delete(runId)
     this.#runs.set(runId, hash)
     if (this.#runs.size > this.maxRuns) this.#runs.delete(this.#runs.keys().next().value!)
   }

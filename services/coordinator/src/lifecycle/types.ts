@@ -117,7 +117,7 @@ export type MachineEvent =
  * mark a task succeeded or failed by hand, or decide an approval task.
  */
 export type OperatorEvent =
-  | { readonly type: 'run.retry_requested'; readonly by: string; readonly reason: string }
+  | { readonly type: 'run.retry_requested'; readonly by: string; readonly reason: string; readonly toLatest?: boolean }
   | { readonly type: 'task.clear_requested'; readonly taskId: string; readonly scope: 'task' | 'downstream' | 'upstream'; readonly by: string; readonly reason: string }
   | { readonly type: 'task.mark_requested'; readonly taskId: string; readonly status: 'succeeded' | 'failed'; readonly by: string; readonly reason: string }
   | { readonly type: 'approval.decided'; readonly taskId: string; readonly decision: 'approved' | 'rejected'; readonly by: string; readonly reason: string | null }
