@@ -2,6 +2,7 @@ import { measureRawFloor } from './raw-floor.js'
 import { cliStartup } from './cli-startup.js'
 import { apiBench } from './api.js'
 import { uiBench } from './ui.js'
+import { poolBench } from './pools.js'
 import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
@@ -201,6 +202,7 @@ if (!only || only === 'throughput') {
 }
 if (!only || only === 'fanout') await fanout()
 if (!only || only === 'memory') await memory()
+if (!only || only === 'pools') await poolBench(emit, n)
 if (!only || only === 'api') await apiBench(emit, n)
 if (!only || only === 'ui') await uiBench(emit, n)
 process.exit(0)

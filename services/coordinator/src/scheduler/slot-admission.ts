@@ -45,11 +45,14 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
   await lockGroup(trx, group)
   const policy = await groupPolicy(trx, group)
   if (!policy) return none
-  const waits = await groupWaits(trx, group, CANDIDATES)
-  if (waits.length === 0) return none
   const usage = await groupUsage(trx, group)
   const free = new Map<string, number>([[group, policy.limit - usage.used]])
   if (free.get(group)! <= 0) return none
+  // Priority order needs only the head of the line (a few per free slot, for those another group
+  // blocks); fair share looks further, to see every owner waiting.
+  const limit = policy.fairShare ? CANDIDATES : Math.min(CANDIDATES, free.get(group)! * 4 + 16)
+  const waits = await groupWaits(trx, group, limit)
+  if (waits.length === 0) return none
 
   // Every group the candidates need besides this one: free slots under a try-lock, else full.
   const all = await waitsOf(trx, waits)
@@ -107,5 +110,5 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
   const { rows } = await writeBatchCounted(trx, [bump, insertHolds, deleteWaits, dropWaitsStatement(stale), upsertTimersStatement(timers)], insertOutboxStatement(outbox))
   const ids = new Map(rows.map((r) => [String(r.msg_id), Number(r.id)]))
   // More may fit: every chosen attempt was granted and the group still had candidates beyond them.
-  return { outbox: outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! })), more: granted.length + stale.length < picked.length || waits.length === CANDIDATES }
+  return { outbox: outbox.map((m) => ({ ...m, id: ids.get(m.msgId)! })), more: granted.length + stale.length < picked.length || (waits.length === limit && granted.length > 0) }
 }

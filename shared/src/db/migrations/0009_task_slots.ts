@@ -35,7 +35,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       enqueued_at timestamptz NOT NULL,
       PRIMARY KEY (run_id, task_id, attempt, group_key)
     );
-    CREATE INDEX task_slot_waits_group ON task_slot_waits (group_key, priority DESC, enqueued_at);
+    CREATE INDEX task_slot_waits_group ON task_slot_waits (group_key, priority DESC, enqueued_at, run_id, task_id);
     CREATE TABLE task_slot_holds (
       run_id     uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
       task_id    text NOT NULL,
