@@ -54,7 +54,7 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   validate: [{ args: ['{dir}'], needs: [] }],
   deploy: [{ args: ['{dir}'], needs: ['Postgres'], optional: 'NATS' }],
   undeploy: [{ args: ['archive_me'], needs: ['Postgres'] }],
-  workflows: [{ args: [], needs: ['Postgres'] }],
+  'workflows list': [{ args: [], needs: ['Postgres'] }],
   trigger: [{ args: ['gated', '--partition', '2026-01-02'], needs: ['Postgres', 'NATS'] }],
   runs: [{ args: [], needs: ['Postgres'] }],
   run: [{ args: ['{run}'], needs: ['Postgres'] }],
@@ -83,6 +83,8 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   'token list': [{ args: [], needs: ['Postgres'] }],
   'token revoke': [{ args: ['outage_token'], needs: ['Postgres'] }],
   audit: [{ args: [], needs: ['Postgres'] }],
+  'workflows history': [{ args: ['gated'], needs: ['Postgres'] }],
+  'workflows diff': [{ args: ['gated', 'current'], needs: ['Postgres'] }],
   'pools list': [{ args: [], needs: ['Postgres'] }],
   'pools set': [{ args: ['outage_pool', '--slots', '2'], needs: ['Postgres'] }],
   // --if-exists: the cases run in parallel, so a delete may come before any set.

@@ -23,9 +23,10 @@ export function registerDefinitionCommands(program: Command): void {
     .argument('<workflow>', 'workflow name')
     .action(lazyAction(async () => (await import('../actions/definitions.js')).undeploy))
 
-  const workflows = program
-    .command('workflows')
-    .description('list deployed workflows: owner, schedule and next run in its timezone, data gate, archived or not, last run; `workflows history NAME`, `workflows diff NAME FROM [TO]`')
+  const workflows = program.command('workflows').description('deployed workflows: `workflows` (list), `workflows history NAME`, `workflows diff NAME FROM [TO]`')
+  workflows
+    .command('list', { isDefault: true })
+    .description('list deployed workflows: owner, schedule and next run in its timezone, data gate, archived or not, last run (the default)')
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await import('../actions/definitions.js')).workflows))
   workflows
