@@ -148,7 +148,7 @@ function LogView({ state, tail, running, waiting, loadMore }: { state: LogState;
         ) : null}
       </div>
       <div ref={scroller} className="log-lines" onScroll={onScroll} tabIndex={0} role="log" aria-label="Log lines" aria-live="off">
-        {!lines.length && !state.loading ? <p className="muted log-empty">{waiting ? 'The attempt is waiting for a worker; its lines appear here once it starts.' : running ? 'No lines yet; new lines appear here as the task writes them.' : 'This attempt wrote no log lines.'}</p> : null}
+        {!lines.length && !state.loading ? <p className="muted log-empty">{waiting ? 'The attempt has not started yet (a worker or, when the panel says so, a slot); its lines appear here once it starts.' : running ? 'No lines yet; new lines appear here as the task writes them.' : 'This attempt wrote no log lines.'}</p> : null}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const l = lines[item.index]!
