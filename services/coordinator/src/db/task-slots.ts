@@ -92,12 +92,6 @@ export async function groupUsage(db: Db, key: string): Promise<{ used: number; b
   return { used: [...byOwner.values()].reduce((a, b) => a + b, 0), byOwner }
 }
 
-/** The first `limit` waits of a group, highest priority first, then oldest. */
-export async function groupWaits(db: Db, key: string, limit: number): Promise<SlotWait[]> {
-  const rows = await db.selectFrom('task_slot_waits').selectAll().where('group_key', '=', key).orderBy('priority', 'desc').orderBy('enqueued_at').orderBy('run_id').orderBy('task_id').limit(limit).execute()
-  return rows.map(toWait)
-}
-
 /** Every wait row (all groups) of the given attempts. */
 export async function waitsOf(db: Db, attempts: readonly { runId: string; taskId: string; attempt: number }[]): Promise<SlotWait[]> {
   if (attempts.length === 0) return []
@@ -133,3 +127,64 @@ export function dropWaitsStatement(stale: readonly { runId: string; taskId: stri
     DELETE FROM task_slot_waits s USING unnest(${stale.map((a) => a.runId)}::uuid[], ${stale.map((a) => a.taskId)}::text[], ${stale.map((a) => a.attempt)}::int[]) AS v(run_id, task_id, attempt)
     WHERE s.run_id = v.run_id AND s.task_id = v.task_id AND s.attempt = v.attempt`
 }
+
+/** A group at one instant: its policy, what each owner holds, and the head of its line. */
+export interface GroupSnapshot {
+  readonly policy: GroupPolicy | undefined
+  readonly used: number
+  readonly byOwner: Map<string, number>
+  /** The first waits, highest priority first, then oldest; `groups` is how many groups each attempt waits for. */
+  readonly waits: (SlotWait & { readonly groups: number })[]
+}
+
+/**
+ * Policy, use and the head of a group's line in one statement (admission's round trips are its
+ * cost under contention). Call under the group's lock, in a statement after the one that took
+ * it: a statement's snapshot is taken when it starts. `head` waits are read without fair share,
+ * `fairHead` with it (every owner waiting must be seen).
+ */
+export async function groupSnapshot(db: Db, key: string, head: number, fairHead: number): Promise<GroupSnapshot> {
+  const pool = key.startsWith('pool:') ? key.slice('pool:'.length) : ''
+  const rows = await sql<{
+    pool_slots: number | null
+    fair_share: boolean | null
+    weights: Record<string, number> | null
+    max_lim: number | null
+    held: Record<string, number>
+    run_id: string | null
+    task_id: string
+    attempt: number
+    group_key: string
+    slots: number
+    lim: number | null
+    priority: number
+    owner: string
+    enqueued_at: Date
+    groups: number
+  }>`
+    WITH p AS (SELECT slots, fair_share, weights FROM pools WHERE name = ${pool}),
+    h AS (SELECT coalesce(json_object_agg(owner, n), '{}'::json) AS held FROM (SELECT owner, sum(slots)::int AS n FROM task_slot_holds WHERE group_key = ${key} GROUP BY owner) x),
+    m AS (SELECT max(lim) AS max_lim FROM task_slot_waits WHERE group_key = ${key}),
+    w AS (
+      SELECT w.*, (SELECT count(*) FROM task_slot_waits o WHERE o.run_id = w.run_id AND o.task_id = w.task_id AND o.attempt = w.attempt)::int AS groups
+      FROM task_slot_waits w WHERE w.group_key = ${key}
+      ORDER BY w.priority DESC, w.enqueued_at, w.run_id, w.task_id
+      LIMIT CASE WHEN coalesce((SELECT fair_share FROM p), false) THEN ${fairHead}::int ELSE ${head}::int END)
+    SELECT p.slots AS pool_slots, p.fair_share, p.weights, m.max_lim, h.held, w.*
+    FROM h CROSS JOIN m LEFT JOIN p ON true LEFT JOIN w ON true`.execute(db)
+  const first = rows.rows[0]
+  const byOwner = new Map(Object.entries(first?.held ?? {}).map(([o, n]) => [o, Number(n)]))
+  const used = [...byOwner.values()].reduce((a, b) => a + b, 0)
+  const policy: GroupPolicy | undefined = !first
+    ? undefined
+    : pool
+      ? first.pool_slots == null
+        ? undefined
+        : { limit: first.pool_slots, fairShare: first.fair_share === true, weights: first.weights ?? {} }
+      : first.max_lim == null
+        ? undefined
+        : { limit: first.max_lim, fairShare: false, weights: {} }
+  const waits = rows.rows.filter((r) => r.run_id !== null).map((r) => ({ ...toWait({ ...r, run_id: r.run_id! }), groups: r.groups }))
+  return { policy, used, byOwner, waits }
+}
+

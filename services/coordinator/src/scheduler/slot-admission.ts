@@ -6,7 +6,7 @@ import { writeBatchCounted } from '../db/batch-write.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { loadOutputs } from '../db/tasks.js'
 import { upsertTimersStatement } from '../db/timers.js'
-import { dropWaitsStatement, grantStatements, groupPolicy, groupUsage, groupWaits, lockGroup, tryLockGroup, waitingGroups, waitsOf, type SlotWait } from '../db/task-slots.js'
+import { dropWaitsStatement, grantStatements, groupPolicy, groupSnapshot, groupUsage, lockGroup, tryLockGroup, waitingGroups, waitsOf, type SlotWait } from '../db/task-slots.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { TimerKind } from '../lifecycle/types.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
@@ -14,6 +14,8 @@ import { chooseAdmissions, type SlotCandidate } from './slot-choice.js'
 
 /** Waiting attempts a group considers per round. */
 const CANDIDATES = 500
+/** Waiting attempts a group without fair share considers per round: enough for a pool's free slots and those another group blocks. */
+const HEAD = 64
 
 const attemptKey = (w: { runId: string; taskId: string; attempt: number }) => `${w.runId}/${w.taskId}/${w.attempt}`
 
@@ -43,19 +45,20 @@ export async function admitWaitingAttempts(db: Db, definitions: DefinitionCache,
 async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, subjects: Subjects, now: Date): Promise<{ outbox: (OutboxMessage & { id: number })[]; more: boolean }> {
   const none = { outbox: [], more: false }
   await lockGroup(trx, group)
-  const policy = await groupPolicy(trx, group)
+  // Priority order needs only the head of the line (a few per slot, for those another group
+  // blocks); fair share looks further, to see every owner waiting.
+  const snap = await groupSnapshot(trx, group, HEAD, CANDIDATES)
+  const policy = snap.policy
   if (!policy) return none
-  const usage = await groupUsage(trx, group)
+  const usage = { used: snap.used, byOwner: snap.byOwner }
   const free = new Map<string, number>([[group, policy.limit - usage.used]])
   if (free.get(group)! <= 0) return none
-  // Priority order needs only the head of the line (a few per free slot, for those another group
-  // blocks); fair share looks further, to see every owner waiting.
-  const limit = policy.fairShare ? CANDIDATES : Math.min(CANDIDATES, free.get(group)! * 4 + 16)
-  const waits = await groupWaits(trx, group, limit)
+  const waits = snap.waits
   if (waits.length === 0) return none
+  const limit = policy.fairShare ? CANDIDATES : HEAD
 
   // Every group the candidates need besides this one: free slots under a try-lock, else full.
-  const all = await waitsOf(trx, waits)
+  const all = waits.some((w) => w.groups > 1) ? await waitsOf(trx, waits) : waits
   for (const other of [...new Set(all.map((w) => w.groupKey))].filter((g) => g !== group).sort()) {
     const p = (await tryLockGroup(trx, other)) ? await groupPolicy(trx, other) : undefined
     free.set(other, p ? p.limit - (await groupUsage(trx, other)).used : 0)
@@ -69,12 +72,15 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
   const picked = waits.filter((w) => chosen.includes(attemptKey(w)))
   // Runs a batch holds are passed over (SKIP LOCKED): their attempts wait for the next round.
   const runIds = [...new Set(picked.map((w) => w.runId))]
-  const runs = await sql<RunRow>`SELECT * FROM runs WHERE id = ANY(${runIds}::uuid[]) FOR UPDATE SKIP LOCKED`.execute(trx)
-  const runById = new Map(runs.rows.map((r) => [r.id, r]))
-  const tasks = await sql<{ run_id: string; task_id: string; status: string; attempt: number }>`
-    SELECT t.run_id, t.task_id, t.status, t.attempt FROM task_states t
-    JOIN unnest(${picked.map((w) => w.runId)}::uuid[], ${picked.map((w) => w.taskId)}::text[]) AS v(run_id, task_id) ON t.run_id = v.run_id AND t.task_id = v.task_id`.execute(trx)
-  const taskState = new Map(tasks.rows.map((t) => [`${t.run_id}/${t.task_id}`, t]))
+  // The runs locked and their picked tasks read in one statement.
+  const locked = await sql<RunRow & { picked_task: string; picked_status: string; picked_attempt: number }>`
+    SELECT r.*, t.task_id AS picked_task, t.status AS picked_status, t.attempt AS picked_attempt FROM runs r
+    JOIN unnest(${picked.map((w) => w.runId)}::uuid[], ${picked.map((w) => w.taskId)}::text[]) AS v(run_id, task_id) ON r.id = v.run_id
+    JOIN task_states t ON t.run_id = v.run_id AND t.task_id = v.task_id
+    WHERE r.id = ANY(${runIds}::uuid[])
+    FOR UPDATE OF r SKIP LOCKED`.execute(trx)
+  const runById = new Map(locked.rows.map(({ picked_task: _t, picked_status: _s, picked_attempt: _a, ...r }) => [r.id, r as RunRow]))
+  const taskState = new Map(locked.rows.map((t) => [`${t.id}/${t.picked_task}`, { status: t.picked_status, attempt: t.picked_attempt }]))
   const granted: SlotWait[] = []
   const stale: SlotWait[] = []
   for (const w of picked) {
