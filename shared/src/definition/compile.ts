@@ -8,6 +8,9 @@ import { WorkflowDefinitionSchema, type WorkflowDefinition, type RunSpec } from 
 import { definitionIssues } from './issues.js'
 import { paramsSchemaIssues } from './params-schema.js'
 import { suggestionFor } from './suggest.js'
+import { admissionOf, type TaskAdmission } from './admission.js'
+
+export { poolGroupKey, taskGroupKey, type TaskAdmission } from './admission.js'
 
 /** Default heartbeat timeout (brief §5): a dead worker's task is re-dispatched within it. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000
@@ -36,24 +39,6 @@ export interface CompiledTask {
    * concurrency across runs), with its priority; absent: the command is sent at once.
    */
   readonly admission?: TaskAdmission
-}
-
-/** What an attempt waits for before its command is sent. */
-export interface TaskAdmission {
-  /** One per group: `pool:<name>` (limit from the pools table) or `task:<workflow>/<task>` (limit here). */
-  readonly groups: readonly { readonly key: string; readonly slots: number; readonly limit?: number }[]
-  /** Higher first among attempts waiting for the same group. */
-  readonly priority: number
-}
-
-/** The slot group of a pool. */
-export function poolGroupKey(pool: string): string {
-  return `pool:${pool}`
-}
-
-/** The slot group of a task's concurrency across the runs of its workflow. */
-export function taskGroupKey(workflow: string, taskId: string): string {
-  return `task:${workflow}/${taskId}`
 }
 
 /** A validated workflow: the normalised definition, its content hash, and the compiled DAG. */
@@ -310,16 +295,6 @@ function topologicalOrder(tasks: Record<string, { after: readonly string[] }>): 
     left = left.filter((id) => !done.has(id))
   }
   return out
-}
-
-/** A task's slot groups and priority, when it has any group. */
-function admissionOf(def: WorkflowDefinition, id: string): { admission?: TaskAdmission } {
-  const t = def.tasks[id]!
-  const groups: { key: string; slots: number; limit?: number }[] = []
-  if (t.concurrency !== undefined) groups.push({ key: taskGroupKey(def.name, id), slots: 1, limit: t.concurrency })
-  if (t.pool !== undefined) groups.push({ key: poolGroupKey(t.pool), slots: t.slots ?? 1 })
-  if (groups.length === 0) return {}
-  return { admission: { groups, priority: t.priority ?? def.priority ?? 0 } }
 }
 
 /** Compiles a definition that passed every check: defaults resolved, edges both ways. */
