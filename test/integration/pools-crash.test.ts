@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import { setPool } from '@baton/shared'
 import { sql } from 'kysely'
 import { assertNoLeaks } from '../support/leak-check.js'
-import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
-import { startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
+import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
+import { coordinatorPair, type BatonProcess } from '../support/processes.js'
 import { deploy, duplicateTransitions, executionsPerTask, trigger, waitForRun } from '../support/runs.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 
@@ -38,15 +38,11 @@ test('two coordinators SIGKILLed in turn under a contended pool: the pool is nev
     }
   })()
   try {
-    let current = [startCoordinatorProcess(ns.env, procs), startCoordinatorProcess(ns.env, procs)]
+    const pair = coordinatorPair(ns.env, procs)
     const ids = await Promise.all(Array.from({ length: 12 }, () => trigger(ns, 'contended')))
     const done = async () => Number((await ns.db.selectFrom('task_states').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow()).n)
     // Kill a coordinator at 10, 20 and 30 finished tasks (of 48), each time starting a new one.
-    for (const at of [10, 20, 30]) {
-      await eventually(async () => (await done()) >= at, `${at} tasks done`, 60_000)
-      await current[0]!.kill('SIGKILL')
-      current = [current[1]!, startCoordinatorProcess(ns.env, procs)]
-    }
+    await pair.killInTurn(done, [10, 20, 30])
     const runs = await Promise.all(ids.map((id) => waitForRun(ns, id, 120_000)))
     assert.ok(runs.every((r) => r.status === 'succeeded'), runs.map((r) => r.status).join(','))
     const perTask = executionsPerTask(worker.executions)

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { assertNoLeaks } from '../support/leak-check.js'
-import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
-import { startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
+import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
+import { coordinatorPair, type BatonProcess } from '../support/processes.js'
 import { deploy, duplicateTransitions, executionsPerTask, trigger, waitForRun } from '../support/runs.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 
@@ -27,15 +27,11 @@ test('coordinators SIGKILLed in turn while parents wait for children: one child 
   await deploy(ns, { name: 'parent', tasks: { p1: {}, sub: { after: ['p1'], run: { workflow: 'child' } }, p2: { after: ['sub'] } } })
   const worker = await startScriptedWorker(ns, 'default', () => ({ succeed: { ok: true }, delayMs: 30 }))
   try {
-    let current = [startCoordinatorProcess(ns.env, procs), startCoordinatorProcess(ns.env, procs)]
+    const pair = coordinatorPair(ns.env, procs)
     const ids = await Promise.all(Array.from({ length: 12 }, () => trigger(ns, 'parent')))
     const done = async () => Number((await ns.db.selectFrom('task_states').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow()).n)
     // 12 parents x 3 tasks + 12 children x 2 tasks = 60 tasks: kill at 10, 25 and 40.
-    for (const at of [10, 25, 40]) {
-      await eventually(async () => (await done()) >= at, `${at} tasks done`, 60_000)
-      await current[0]!.kill('SIGKILL')
-      current = [current[1]!, startCoordinatorProcess(ns.env, procs)]
-    }
+    await pair.killInTurn(done, [10, 25, 40])
     const parents = await Promise.all(ids.map((id) => waitForRun(ns, id, 120_000)))
     assert.ok(parents.every((r) => r.status === 'succeeded'), parents.map((r) => r.status).join(','))
     for (const p of parents) {

@@ -73,3 +73,25 @@ export async function stopGracefully(p: BatonProcess, graceMs = 30_000): Promise
   clearTimeout(timer)
   if (outcome === 'late') await p.kill('SIGKILL')
 }
+
+/**
+ * Two coordinator processes that a test crashes in turn: each time `progress()` reaches the next
+ * of `thresholds`, `killInTurn` SIGKILLs the older one and starts a replacement — crashes at
+ * arbitrary moments of a workload, with a coordinator always up.
+ */
+export function coordinatorPair(env: Record<string, string>, into: BatonProcess[]): { killInTurn(progress: () => Promise<number>, thresholds: readonly number[]): Promise<void> } {
+  let current = [startCoordinatorProcess(env, into), startCoordinatorProcess(env, into)]
+  return {
+    async killInTurn(progress, thresholds) {
+      for (const at of thresholds) {
+        const deadline = Date.now() + 60_000
+        while ((await progress()) < at) {
+          if (Date.now() > deadline) throw new Error(`progress did not reach ${at} within 60 s`)
+          await new Promise((r) => setTimeout(r, 25))
+        }
+        await current[0]!.kill('SIGKILL')
+        current = [current[1]!, startCoordinatorProcess(env, into)]
+      }
+    },
+  }
+}

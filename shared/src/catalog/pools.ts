@@ -42,8 +42,8 @@ function specIssues(spec: PoolSpec): ValidationIssue[] {
   return issues
 }
 
-/** Tasks of current (not archived) workflows that take more slots of `pool` than `slots`. */
-async function tasksTooBig(db: Db, pool: string, slots: number): Promise<string[]> {
+/** Tasks of current (not archived) workflows that take more slots of `pool` than `slots` (0: every task naming it). */
+async function deployedTasksOver(db: Db, pool: string, slots: number): Promise<string[]> {
   const rows = await db
     .selectFrom('workflows')
     .innerJoin('workflow_versions', 'workflow_versions.hash', 'workflows.current_hash')
@@ -69,7 +69,7 @@ export async function setPool(db: Db, spec: PoolSpec, by: string): Promise<{ cre
   return db.transaction().execute(async (trx) => {
     // The same lock deploy's check takes: a deploy in flight sees either the old or the new size.
     const prev = await trx.selectFrom('pools').select('slots').where('name', '=', spec.name).forUpdate().executeTakeFirst()
-    const tooBig = await tasksTooBig(trx, spec.name, spec.slots)
+    const tooBig = await deployedTasksOver(trx, spec.name, spec.slots)
     if (tooBig.length > 0) throw new ValidationError([{ path: 'slots', reason: `pool '${spec.name}' would have ${spec.slots} slots, but deployed tasks ask for more: ${tooBig.join(', ')}` }])
     const values = { slots: spec.slots, fair_share: spec.fairShare ?? false, weights: JSON.stringify(spec.weights ?? {}), description: spec.description ?? null, updated_by: by, updated_at: new Date() }
     await trx
@@ -86,7 +86,7 @@ export async function deletePool(db: Db, name: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('pools').select('name').where('name', '=', name).forUpdate().executeTakeFirst()
     if (!row) throw new NotFoundError('pool', name)
-    const users = await tasksTooBig(trx, name, 0)
+    const users = await deployedTasksOver(trx, name, 0)
     if (users.length > 0) throw new ValidationError([{ path: 'name', reason: `pool '${name}' is used by deployed tasks: ${users.join(', ')}` }])
     const key = poolGroupKey(name)
     const busy = await sql<{ n: number }>`SELECT (SELECT count(*) FROM task_slot_holds WHERE group_key = ${key}) + (SELECT count(*) FROM task_slot_waits WHERE group_key = ${key}) AS n`.execute(trx)

@@ -53,28 +53,38 @@ function parentEvent(subjects: Subjects, childRunId: string, parent: { runId: st
 async function childEnds(db: Db, works: readonly RunWork[], subjects: Subjects, now: Date): Promise<OutboxMessage[]> {
   const ended = works.filter((w) => w.row.parent_run_id !== null && isTerminal(w.view.status) && !isTerminal(w.row.status as RunStatus))
   if (ended.length === 0) return []
-  // The child's outputs: those of its last tasks (no downstream), from this batch or the table.
-  const leaves = ended.flatMap((w) => [...w.workflow.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => ({ runId: w.view.id, taskId: t.id })))
-  const stored = await loadOutputs(db, leaves.filter((l) => !('output' in (works.find((w) => w.view.id === l.runId)!.tasks.get(l.taskId) ?? {}))))
-  const failedFirst = await sql<{ run_id: string; task_id: string; error: { message?: string } | null }>`
-    SELECT DISTINCT ON (run_id) run_id, task_id, error FROM task_states
-    WHERE run_id = ANY(${ended.filter((w) => w.view.status === 'failed').map((w) => w.view.id)}::uuid[]) AND status = 'failed'
-    ORDER BY run_id, finished_at NULLS LAST`.execute(db)
+  // A succeeded child's outputs: those of its last tasks (no downstream), from this batch or the table.
+  const leavesOf = (w: RunWork) => [...w.workflow.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => t.id)
+  const unread = ended.filter((w) => w.view.status === 'succeeded').flatMap((w) => leavesOf(w).filter((id) => !('output' in (w.tasks.get(id) ?? {}))).map((taskId) => ({ runId: w.view.id, taskId })))
+  const stored = await loadOutputs(db, unread)
+  // A failed child's first failure: the one this batch recorded (not written yet), else the first stored.
+  const inBatch = new Map(ended.flatMap((w) => {
+    const t = w.view.status === 'failed' ? [...w.tasks.values()].find((x) => x.status === 'failed' && w.dirtyTasks.has(x.taskId)) : undefined
+    return t ? [[w.view.id, { task_id: t.taskId, error: (t as { error?: { message?: string } | null }).error ?? null }] as const] : []
+  }))
+  const lookUp = ended.filter((w) => w.view.status === 'failed' && !inBatch.has(w.view.id)).map((w) => w.view.id)
+  const failedFirst =
+    lookUp.length === 0
+      ? []
+      : (
+          await sql<{ run_id: string; task_id: string; error: { message?: string } | null }>`
+            SELECT DISTINCT ON (run_id) run_id, task_id, error FROM task_states
+            WHERE run_id = ANY(${lookUp}::uuid[]) AND status = 'failed'
+            ORDER BY run_id, finished_at NULLS LAST`.execute(db)
+        ).rows
   const out: OutboxMessage[] = []
   for (const w of ended) {
     const parent = { runId: w.row.parent_run_id!, taskId: w.row.parent_task_id!, attempt: w.row.parent_attempt! }
     const what = `sub-workflow ${w.view.workflow} run ${w.view.id}`
     if (w.view.status === 'succeeded') {
       const outputs: Record<string, unknown> = {}
-      for (const l of leaves.filter((x) => x.runId === w.view.id)) {
-        const t = w.tasks.get(l.taskId) as { output?: unknown } | undefined
-        outputs[l.taskId] = t && 'output' in t ? t.output : (stored.get(`${l.runId}/${l.taskId}`) ?? null)
+      for (const id of leavesOf(w)) {
+        const t = w.tasks.get(id) as { output?: unknown } | undefined
+        outputs[id] = t && 'output' in t ? t.output : (stored.get(`${w.view.id}/${id}`) ?? null)
       }
       out.push(parentEvent(subjects, w.view.id, parent, { type: 'succeeded', output: { runId: w.view.id, workflow: w.view.workflow, status: 'succeeded', outputs } }, now))
     } else if (w.view.status === 'failed') {
-      // The failure this batch recorded (not written yet when this runs), else the first stored one.
-      const inBatch = [...w.tasks.values()].find((t) => t.status === 'failed' && w.dirtyTasks.has(t.taskId))
-      const f = inBatch ? { task_id: inBatch.taskId, error: (inBatch as { error?: { message?: string } | null }).error ?? null } : failedFirst.rows.find((r) => r.run_id === w.view.id)
+      const f = inBatch.get(w.view.id) ?? failedFirst.find((r) => r.run_id === w.view.id)
       const message = `${what} failed${f ? `: task ${f.task_id}: ${f.error?.message ?? 'failed'}` : ''}`
       // Retryable: a retry of the parent's task starts a new child run (a new attempt, a new key).
       out.push(parentEvent(subjects, w.view.id, parent, { type: 'failed', error: { message: message.slice(0, 2000), retryable: true, kind: 'subworkflow_failed' } }, now))

@@ -74,24 +74,6 @@ export interface GroupPolicy {
   readonly weights: Readonly<Record<string, number>>
 }
 
-/** The policy of a group, or undefined when its pool is gone (its waits cannot be admitted). */
-export async function groupPolicy(db: Db, key: string): Promise<GroupPolicy | undefined> {
-  if (key.startsWith('pool:')) {
-    const row = await db.selectFrom('pools').select(['slots', 'fair_share', 'weights']).where('name', '=', key.slice('pool:'.length)).executeTakeFirst()
-    return row ? { limit: row.slots, fairShare: row.fair_share, weights: row.weights } : undefined
-  }
-  const row = await sql<{ lim: number | null }>`SELECT max(lim) AS lim FROM task_slot_waits WHERE group_key = ${key}`.execute(db)
-  const lim = row.rows[0]?.lim
-  return lim == null ? undefined : { limit: lim, fairShare: false, weights: {} }
-}
-
-/** Slots held in a group, in all and by owner. */
-export async function groupUsage(db: Db, key: string): Promise<{ used: number; byOwner: Map<string, number> }> {
-  const rows = await sql<{ owner: string; slots: number }>`SELECT owner, sum(slots)::int AS slots FROM task_slot_holds WHERE group_key = ${key} GROUP BY owner`.execute(db)
-  const byOwner = new Map(rows.rows.map((r) => [r.owner, r.slots]))
-  return { used: [...byOwner.values()].reduce((a, b) => a + b, 0), byOwner }
-}
-
 /** Every wait row (all groups) of the given attempts. */
 export async function waitsOf(db: Db, attempts: readonly { runId: string; taskId: string; attempt: number }[]): Promise<SlotWait[]> {
   if (attempts.length === 0) return []
@@ -141,7 +123,7 @@ export interface GroupSnapshot {
  * Policy, use and the head of a group's line in one statement (admission's round trips are its
  * cost under contention). Call under the group's lock, in a statement after the one that took
  * it: a statement's snapshot is taken when it starts. `head` waits are read without fair share,
- * `fairHead` with it (every owner waiting must be seen).
+ * `fairHead` with it (every owner waiting must be seen); 0 and 0 read the policy and use alone.
  */
 export async function groupSnapshot(db: Db, key: string, head: number, fairHead: number): Promise<GroupSnapshot> {
   const pool = key.startsWith('pool:') ? key.slice('pool:'.length) : ''

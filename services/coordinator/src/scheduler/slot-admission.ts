@@ -6,7 +6,7 @@ import { writeBatchCounted } from '../db/batch-write.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { loadOutputs } from '../db/tasks.js'
 import { upsertTimersStatement } from '../db/timers.js'
-import { dropWaitsStatement, grantStatements, groupPolicy, groupSnapshot, groupUsage, lockGroup, tryLockGroup, waitingGroups, waitsOf, type SlotWait } from '../db/task-slots.js'
+import { dropWaitsStatement, grantStatements, groupSnapshot, lockGroup, tryLockGroup, waitingGroups, waitsOf, type SlotWait } from '../db/task-slots.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { TimerKind } from '../lifecycle/types.js'
 import type { OutboxPublisher } from '../outbox/outbox-publisher.js'
@@ -60,8 +60,8 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
   // Every group the candidates need besides this one: free slots under a try-lock, else full.
   const all = waits.some((w) => w.groups > 1) ? await waitsOf(trx, waits) : waits
   for (const other of [...new Set(all.map((w) => w.groupKey))].filter((g) => g !== group).sort()) {
-    const p = (await tryLockGroup(trx, other)) ? await groupPolicy(trx, other) : undefined
-    free.set(other, p ? p.limit - (await groupUsage(trx, other)).used : 0)
+    const o = (await tryLockGroup(trx, other)) ? await groupSnapshot(trx, other, 0, 0) : undefined
+    free.set(other, o?.policy ? o.policy.limit - o.used : 0)
   }
   const byAttempt = new Map<string, SlotWait[]>()
   for (const w of all) byAttempt.set(attemptKey(w), [...(byAttempt.get(attemptKey(w)) ?? []), w])
