@@ -198,6 +198,34 @@ describe('release on every path', () => {
   })
 })
 
+describe('release on failure and timeout', () => {
+  test('a failed attempt and a timed-out attempt each give their slot back; the retry waits for one again', async () => {
+    await setPool(ns.db, { name: 'paths', slots: 1 }, 'test')
+    // fail_once fails its first attempt; slow_once outlives its 1 s execution timeout once.
+    script = (cmd) =>
+      cmd.taskId === 'fail_once' && cmd.attempt === 1
+        ? { fail: { message: 'first attempt fails', retryable: true } }
+        : cmd.taskId === 'slow_once' && cmd.attempt === 1
+          ? { succeed: null, delayMs: 3000 }
+          : { succeed: null, delayMs: 10 }
+    const sampler = sampleHolds()
+    await deploy(ns, {
+      name: 'paths',
+      tasks: {
+        fail_once: { pool: 'paths', retry: { attempts: 2, backoff: '100ms' } },
+        slow_once: { pool: 'paths', retry: { attempts: 2, backoff: '100ms' }, timeout: '1s' },
+        after_both: { pool: 'paths', after: ['fail_once', 'slow_once'] },
+      },
+    })
+    const run = await waitForRun(ns, await trigger(ns, 'paths'), 60_000)
+    const most = await sampler.stop()
+    assert.equal(run.status, 'succeeded')
+    assert.deepEqual(run.tasks.map((t) => [t.id, t.attempts]).sort(), [['after_both', 1], ['fail_once', 2], ['slow_once', 2]])
+    assert.equal(most.get('pool:paths'), 1, 'one slot, never more')
+    assert.deepEqual(await slotRows(), { holds: 0, waits: 0 })
+  })
+})
+
 describe('bad input', () => {
   test('deploy refuses a pool that does not exist and a task asking for more slots than the pool has', async () => {
     await setPool(ns.db, { name: 'small', slots: 2 }, 'test')
