@@ -65,6 +65,8 @@ test('a task waiting for a full pool says so, and parent and child runs link bot
   assert.equal(await page.getByTestId('waiting-for').textContent(), 'pool warehouse full 1/1, 1 waiting, position 1')
   const family = page.getByRole('list', { name: 'Related runs' })
   assert.match((await family.textContent()) ?? '', /Task marts \(attempt 1\) runs child_marts run/)
+  // The picture once the graph is laid out, not its placeholder.
+  await page.locator('[data-testid=dag] [data-task="load"][data-status="queued"]').waitFor()
   await screenshot(page, 'run-waiting-for-pool')
   await family.getByRole('link').click()
   await page.waitForURL(`**/ui/runs/${childId}`)
