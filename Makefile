@@ -24,7 +24,7 @@ DEMO := examples/daily_revenue/demo.ts
 BENCH := test/bench/run.ts
 BENCH_PEERS := test/bench/peers/run.ts
 
-.PHONY: help setup node-deps services build pack lint demo test test-unit typecheck bench bench-peers services-stop clean
+.PHONY: help setup node-deps services build pack lint demo test test-unit typecheck bench bench-peers services-stop clean deploy-check images
 
 help:
 	@echo "make demo           set up (deps + NATS + Postgres), then run the example pipeline"
@@ -32,10 +32,12 @@ help:
 	@echo "make test-unit      only the colocated unit tests (src/**/*.test.ts; no services)"
 	@echo "make build          compile the packages (tsc -b) and bundle the baton command"
 	@echo "make pack           build, then write installable tarballs to dist/packages/"
+	@echo "make deploy-check   offline: render the Kustomize overlays, validate them (Kubernetes/KEDA schemas, our policies), lint the Dockerfiles and compose file"
+	@echo "make images         build and smoke-test the coordinator, api and worker images (needs a Docker engine)"
 	@echo "make lint           ESLint: the package graph (no cycles, no deep imports, services apart)"
 	@echo "make bench          set up, then run the benchmarks"
 	@echo "make bench-peers    set up, then Baton side by side with graphile-worker, pg-boss, BullMQ and its own JetStream + Postgres floor (BENCH_PEERS_SCALE=0.1 BENCH_PEERS_REPS=1 for a quick look)"
-	@echo "make chaos          seeded chaos run on private servers: MINUTES=2, SEED=random (printed first; SEED=n replays)"
+	@echo "make chaos          seeded chaos run on private servers: MINUTES=2, SEED=random (printed first; SEED=n replays); NATS_CLUSTER=1: a 3-node NATS cluster, R3 streams"
 	@echo "make setup          npm ci if needed; use or start NATS/JetStream and Postgres"
 	@echo "make services-stop  stop only the servers 'make setup' started (pid files in .baton/)"
 	@echo "make clean          services-stop, then remove .baton/ and build output"
@@ -61,6 +63,13 @@ pack: build
 lint: node-deps
 	npx eslint --max-warnings 0 .
 
+deploy-check: node-deps
+	$(NODE_TSX) scripts/deploy-check/main.ts
+
+# Needs a Docker engine (`docker info` answers); without one it says so and fails: nothing is faked.
+images: deploy-check
+	@bash scripts/build-images.sh
+
 demo: setup build
 	@test -f $(DEMO) || { echo "$(DEMO) does not exist (yet)" >&2; exit 1; }
 	$(NODE_TSX) $(DEMO)
@@ -75,6 +84,7 @@ test: setup build
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p services/ui && npx tsc -p services/ui/tsconfig.test.json
 	npx eslint --max-warnings 0 .
+	$(NODE_TSX) scripts/deploy-check/main.ts
 	@if [ -z "$(strip $(ALL_TESTS))" ]; then echo "no test files found" >&2; exit 1; fi
 	$(NODE_TSX) $(TEST_FLAGS) $(ALL_TESTS)
 
@@ -93,13 +103,14 @@ bench-peers: setup build
 	@bash scripts/ensure-redis.sh
 	$(NODE_TSX) $(BENCH_PEERS)
 
-# A seeded, replayable chaos run with its own nats-server and Postgres (docs/chaos.md).
+# A seeded, replayable chaos run with its own nats-server (NATS_CLUSTER=1: a 3-node cluster) and
+# Postgres (docs/chaos.md).
 # JSON lines on stdout (the seed first, after the build's lines), progress on stderr; exit 0 only
 # when every invariant holds.
 .PHONY: chaos
 chaos: node-deps build
 	@bash scripts/ensure-services.sh nats-binary
-	@$(NODE_TSX) test/chaos/run.ts --minutes $(or $(MINUTES),2) $(if $(SEED),--seed $(SEED))
+	@$(NODE_TSX) test/chaos/run.ts --minutes $(or $(MINUTES),2) $(if $(SEED),--seed $(SEED)) $(if $(NATS_CLUSTER),--nats-cluster)
 
 services-stop:
 	@bash scripts/ensure-services.sh stop

@@ -1884,6 +1884,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{id}/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task of a run with its attempts — or one instance of a mapped task (`load[3]`, URL-encoded `load%5B3%5D`) with its element */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaskView"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{id}/tasks/{taskId}/approve": {
         parameters: {
             query?: never;
@@ -2091,6 +2166,90 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{id}/tasks/{taskId}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A mapped task’s instances (`load[0]`, `load[1]`, …) a page at a time in index order, with the counts of all of them by status
+         * @description Pass `nextAfter` back as `after` for the next page. `status` keeps the instances in one status. A task that is not mapped is a 400 (`issues[0].path` `taskId`). Pages hold 100 instances unless `limit` says otherwise (at most 1000).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `nextAfter` of the previous page: only instances with a greater index */
+                    after?: number;
+                    limit?: number;
+                    /** @description Only instances in this status */
+                    status?: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MapInstancePage"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4407,6 +4566,64 @@ export interface components {
              */
             outcome: "applied" | "pending";
         };
+        MapInstancePage: {
+            /** @description All its instances by status, not only this page’s */
+            counts: {
+                [key: string]: number;
+            };
+            instances: {
+                attempts: number;
+                /** @description Running time of its latest attempt */
+                durationMs: number | null;
+                /** @description Its element of the upstream list */
+                element: unknown;
+                error: unknown;
+                finishedAt: string | null;
+                /** @description The instance’s task id, e.g. load[3]: its attempts and logs are under it */
+                id: string;
+                index: number;
+                output: unknown;
+                queuedAt: string | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+                workerId: string | null;
+            }[];
+            /** @description Pass as `after` for the next page; null on the last page */
+            nextAfter: number | null;
+            taskId: string;
+            /** @description How many instances the task has; null until the list was read */
+            total: number | null;
+        };
+        MapInstancePageInput: {
+            /** @description All its instances by status, not only this page’s */
+            counts: {
+                [key: string]: number;
+            };
+            instances: {
+                attempts: number;
+                /** @description Running time of its latest attempt */
+                durationMs: number | null;
+                /** @description Its element of the upstream list */
+                element: unknown;
+                error: unknown;
+                finishedAt: string | null;
+                /** @description The instance’s task id, e.g. load[3]: its attempts and logs are under it */
+                id: string;
+                index: number;
+                output: unknown;
+                queuedAt: string | null;
+                startedAt: string | null;
+                /** @enum {string} */
+                status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+                workerId: string | null;
+            }[];
+            /** @description Pass as `after` for the next page; null on the last page */
+            nextAfter: number | null;
+            taskId: string;
+            /** @description How many instances the task has; null until the list was read */
+            total: number | null;
+        };
         PauseResult: {
             eventId: string;
             /** @enum {string} */
@@ -4551,6 +4768,8 @@ export interface components {
                 };
                 /** @enum {string} */
                 kind: "task" | "check" | "branch" | "approval";
+                /** @description A mapped task: what it maps over and its instances by status (`GET /runs/{id}/tasks/{taskId}/instances` pages through them); else null. Instances are not listed in `tasks`. */
+                map: components["schemas"]["TaskMap"] | null;
                 output: unknown;
                 queue: string;
                 queuedAt: string | null;
@@ -4665,6 +4884,8 @@ export interface components {
                 };
                 /** @enum {string} */
                 kind: "task" | "check" | "branch" | "approval";
+                /** @description A mapped task: what it maps over and its instances by status (`GET /runs/{id}/tasks/{taskId}/instances` pages through them); else null. Instances are not listed in `tasks`. */
+                map: components["schemas"]["TaskMapInput"] | null;
                 output: unknown;
                 queue: string;
                 queuedAt: string | null;
@@ -4770,6 +4991,156 @@ export interface components {
             tasksTotal: number;
             trigger: string;
             workflow: string;
+        };
+        TaskMap: {
+            /** @description Instances by status; statuses with none are left out */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description The upstream task whose output holds the list */
+            from: string;
+            /** @description The field of that output holding the list; null: the output is the list */
+            key: string | null;
+            /** @description Downstream tasks receive a summary instead of every output */
+            reduce: boolean;
+            /** @description How many instances the task has; null until the list was read */
+            total: number | null;
+        };
+        TaskMapInput: {
+            /** @description Instances by status; statuses with none are left out */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description The upstream task whose output holds the list */
+            from: string;
+            /** @description The field of that output holding the list; null: the output is the list */
+            key: string | null;
+            /** @description Downstream tasks receive a summary instead of every output */
+            reduce: boolean;
+            /** @description How many instances the task has; null until the list was read */
+            total: number | null;
+        };
+        TaskView: {
+            attemptDetails: {
+                attempt: number;
+                /** @description Retry backoff before this attempt */
+                backoffMs: number | null;
+                check: {
+                    details: unknown;
+                    passed: boolean;
+                    /** @description A few offending rows, when the check returned them */
+                    sample: unknown;
+                } | null;
+                durationMs: number | null;
+                error: unknown;
+                finishedAt: string | null;
+                output: unknown;
+                queuedAt: string | null;
+                /** @description Queued → started: time waiting for a worker */
+                queueWaitMs: number | null;
+                startedAt: string | null;
+                status: string;
+                workerId: string | null;
+            }[];
+            attempts: number;
+            check: {
+                details: unknown;
+                passed: boolean;
+                /** @description A few offending rows, when the check returned them */
+                sample: unknown;
+            } | null;
+            /** @description An approval task waiting for a decision: when it times out (null without a timeout, and for every other task) */
+            deadline: string | null;
+            error: unknown;
+            finishedAt: string | null;
+            id: string;
+            /** @description What the task receives: its upstream tasks’ outputs by task id */
+            inputs: {
+                [key: string]: unknown;
+            };
+            /** @description An instance of a mapped task (`load[3]`): which one; else null */
+            instance: {
+                /** @description Its element of the upstream list */
+                element: unknown;
+                index: number;
+                /** @description The mapped task */
+                of: string;
+            } | null;
+            /** @enum {string} */
+            kind: "task" | "check" | "branch" | "approval";
+            /** @description A mapped task: what it maps over and its instances by status (`GET /runs/{id}/tasks/{taskId}/instances` pages through them); else null. Instances are not listed in `tasks`. */
+            map: components["schemas"]["TaskMap"] | null;
+            output: unknown;
+            queue: string;
+            queuedAt: string | null;
+            startedAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+            upstream: string[];
+            /** @description A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null */
+            waitingFor: string | null;
+            workerId: string | null;
+        };
+        TaskViewInput: {
+            attemptDetails: {
+                attempt: number;
+                /** @description Retry backoff before this attempt */
+                backoffMs: number | null;
+                check: {
+                    details: unknown;
+                    passed: boolean;
+                    /** @description A few offending rows, when the check returned them */
+                    sample: unknown;
+                } | null;
+                durationMs: number | null;
+                error: unknown;
+                finishedAt: string | null;
+                output: unknown;
+                queuedAt: string | null;
+                /** @description Queued → started: time waiting for a worker */
+                queueWaitMs: number | null;
+                startedAt: string | null;
+                status: string;
+                workerId: string | null;
+            }[];
+            attempts: number;
+            check: {
+                details: unknown;
+                passed: boolean;
+                /** @description A few offending rows, when the check returned them */
+                sample: unknown;
+            } | null;
+            /** @description An approval task waiting for a decision: when it times out (null without a timeout, and for every other task) */
+            deadline: string | null;
+            error: unknown;
+            finishedAt: string | null;
+            id: string;
+            /** @description What the task receives: its upstream tasks’ outputs by task id */
+            inputs: {
+                [key: string]: unknown;
+            };
+            /** @description An instance of a mapped task (`load[3]`): which one; else null */
+            instance: {
+                /** @description Its element of the upstream list */
+                element: unknown;
+                index: number;
+                /** @description The mapped task */
+                of: string;
+            } | null;
+            /** @enum {string} */
+            kind: "task" | "check" | "branch" | "approval";
+            /** @description A mapped task: what it maps over and its instances by status (`GET /runs/{id}/tasks/{taskId}/instances` pages through them); else null. Instances are not listed in `tasks`. */
+            map: components["schemas"]["TaskMapInput"] | null;
+            output: unknown;
+            queue: string;
+            queuedAt: string | null;
+            startedAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "queued" | "running" | "retrying" | "succeeded" | "failed" | "skipped" | "upstream_failed" | "cancelled";
+            upstream: string[];
+            /** @description A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null */
+            waitingFor: string | null;
+            workerId: string | null;
         };
         TransitionEvent: {
             /** @description When the coordinator applied the change (ISO 8601) */

@@ -53,10 +53,18 @@ export interface BatonConfig {
   readonly startedAfterMs: number
   /** `BATON_CRASHPOINTS`: crash points to arm, for durability tests only (shared/src/crash-points.ts). */
   readonly crashPoints?: string
+  /**
+   * `BATON_STREAM_REPLICAS` (1 to 5): replicas of the namespace's streams, applied when a
+   * process creates or updates them (their consumers follow the stream). Unset, a new stream is
+   * R1 and an existing one keeps the replicas it has (an operator's `nats stream edit --replicas`).
+   */
+  readonly streamReplicas?: number
 }
 
 const text = z.string().check(z.minLength(1))
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max))
+
+const REPLICAS_RANGE = 'must be a whole number from 1 to 5 (replicas of each stream)'
 
 const ConfigSchema = z.object({
   BATON_NATS_URL: z._default(text, 'nats://127.0.0.1:4222'),
@@ -87,6 +95,11 @@ const ConfigSchema = z.object({
   OTEL_TRACES_EXPORTER: z.optional(z.string()),
   BATON_STARTED_AFTER_MS: z._default(int(0, 10_000), 50),
   BATON_CRASHPOINTS: z.optional(z.string()),
+  // Unset (or empty) leaves the replicas of existing streams alone; see BatonConfig.streamReplicas.
+  BATON_STREAM_REPLICAS: z.pipe(
+    z.transform((v: unknown) => (v === '' ? undefined : v)),
+    z.optional(z.coerce.number({ error: REPLICAS_RANGE }).check(z.int(REPLICAS_RANGE), z.minimum(1, REPLICAS_RANGE), z.maximum(5, REPLICAS_RANGE))),
+  ),
 })
 
 /**
@@ -121,6 +134,7 @@ export function loadConfig(
     metricsHost: c.BATON_METRICS_HOST,
     startedAfterMs: c.BATON_STARTED_AFTER_MS,
     ...(c.BATON_CRASHPOINTS ? { crashPoints: checkedCrashPoints(c.BATON_CRASHPOINTS) } : {}),
+    ...(c.BATON_STREAM_REPLICAS !== undefined ? { streamReplicas: c.BATON_STREAM_REPLICAS } : {}),
     ...overrides,
   })
 }

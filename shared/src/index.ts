@@ -17,6 +17,7 @@ export { workflow, task, isWorkflowSpec, type WorkflowOptions, type WorkflowSpec
 export { suggestionFor } from './definition/suggest.js'
 export { loadWorkflows, loadDefinitionFiles, TYPESCRIPT_EXTENSIONS, type LoadedDefinitions, type LoadOptions, type ModuleImporter } from './definition/load.js'
 export { definitionWarnings } from './definition/warnings.js'
+export { mapInstanceId, parseMapInstanceId, isMapInstanceId, DEFAULT_MAX_MAP_INSTANCES, type MapSpec } from './definition/map-instances.js'
 export * from './messages/schemas.js'
 export * from './messages/task-log.js'
 export { subjectsFor, type Subjects } from './nats/subjects.js'
@@ -44,6 +45,7 @@ export {
   type DeadLetterKind,
 } from './telemetry/metrics.js'
 export { initTracing, shutdownTracing, tracingEnabled, emitSpan, withSpan, reportTracingError, type EmittedSpan, type LiveSpanOptions, type SpanAttributes, type SpanKindName } from './telemetry/tracing.js'
+export { registerReadinessCheck, readiness, type ReadinessCheck, type ReadinessReport, type ReadinessCheckResult } from './telemetry/health.js'
 // The catalog: definition storage and the read models the CLI, coordinator and API share.
 export {
   deployWorkflow,
@@ -62,6 +64,19 @@ export {
 } from './catalog/definition-store.js'
 export { resolveRunParams, validateParams, withPartitionParam, type ParamsResolution } from './catalog/run-params.js'
 export { getRunDetails, listRuns, runIdByKey, type RunDetails, type RunSummary, type RunFilter, type TaskDetails, type AttemptDetails, type CheckResult } from './catalog/run-details.js'
+export {
+  listMapInstances,
+  refuseInstanceAction,
+  mapInstanceCounts,
+  DEFAULT_MAP_INSTANCE_PAGE,
+  MAX_MAP_INSTANCE_PAGE,
+  type MapInstance,
+  type MapInstanceCounts,
+  type MapInstanceFilter,
+  type MapInstancePage,
+  type TaskMap,
+} from './catalog/map-instances.js'
+export { getTaskDetails, requireRunTask, type MapInstanceOf, type TaskView } from './catalog/task-details.js'
 export { getRunGrid, type RunGrid, type RunGridColumn, type RunGridCell, type RunGridFilter } from './catalog/run-grid.js'
 export { readinessDeadline, validateExpectBy } from './schedule/readiness-deadline.js'
 export { getBackfillStatus, listBackfills, type BackfillStatus, type BackfillFilter } from './catalog/backfill-status.js'

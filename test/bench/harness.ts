@@ -6,6 +6,9 @@ import { createTestNamespace, type TestNamespace } from '../support/namespace.js
 /** A benchmark namespace: a test namespace plus the coordinators' consumer, made up front. */
 export type BenchEnv = TestNamespace
 
+/** The NATS side of a namespace: all a no-op worker needs (a worker process builds only this). */
+export type BenchNats = Pick<BenchEnv, 'subjects' | 'js' | 'jsm'>
+
 /** Creates a fresh namespace for one benchmark. */
 export async function benchEnv(label: string): Promise<BenchEnv> {
   const env = await createTestNamespace(`bench_${label}`)
@@ -54,13 +57,13 @@ export async function requestRun(env: BenchEnv, workflow: string, key = newId())
  * each command it does what the SDK does for an instant handler: by default (`implied`) it
  * publishes `succeeded` alone, carrying the start (the deferred start), and acks the command
  * once JetStream stored it; with `reported` (the SDK with startedAfterMs 0) it publishes
- * `started` then `succeeded`. `onCommand` sees each command when it arrives, `beforeSucceed`
- * stamps the completion time.
+ * `started` then `succeeded`. `onCommand` sees each command when it arrives (with its payload
+ * size), `beforeSucceed` stamps the completion time, `output` gives the result's output (default null).
  */
 export async function noopWorker(
-  env: BenchEnv,
+  env: BenchNats,
   queue: string,
-  hooks: { onCommand?: (cmd: TaskCommand, receivedAt: number) => void; beforeSucceed?: (cmd: TaskCommand) => void; start?: 'implied' | 'reported' } = {},
+  hooks: { onCommand?: (cmd: TaskCommand, receivedAt: number, bytes: number) => void; beforeSucceed?: (cmd: TaskCommand) => void; output?: (cmd: TaskCommand) => unknown; start?: 'implied' | 'reported' } = {},
 ): Promise<{ stop(): Promise<void> }> {
   const durable = env.subjects.workerConsumer(queue)
   await ensureConsumer(env.jsm, env.subjects.commandsStream, durable, env.subjects.command(queue), { maxAckPending: 50_000 })
@@ -70,12 +73,12 @@ export async function noopWorker(
     for await (const m of messages) {
       const received = performance.now()
       const cmd = decodeJson(m.data) as TaskCommand
-      hooks.onCommand?.(cmd, received)
+      hooks.onCommand?.(cmd, received, m.data.length)
       const base = { runId: cmd.runId, taskId: cmd.taskId, attempt: cmd.attempt, workerId: 'bench' }
       if (hooks.start !== 'reported') {
         hooks.beforeSucceed?.(cmd)
         const id = newId()
-        void publishJson(env.js, env.subjects.task(cmd.runId), id, { id, ...base, type: 'succeeded', output: null, startedAt: new Date().toISOString() })
+        void publishJson(env.js, env.subjects.task(cmd.runId), id, { id, ...base, type: 'succeeded', output: hooks.output?.(cmd) ?? null, startedAt: new Date().toISOString() })
           .then(() => m.ack())
           .catch(() => {})
         continue
@@ -86,7 +89,7 @@ export async function noopWorker(
         .then(() => {
           hooks.beforeSucceed?.(cmd)
           const id = newId()
-          return publishJson(env.js, env.subjects.task(cmd.runId), id, { id, ...base, type: 'succeeded', output: null })
+          return publishJson(env.js, env.subjects.task(cmd.runId), id, { id, ...base, type: 'succeeded', output: hooks.output?.(cmd) ?? null })
         })
         .catch(() => {})
     }

@@ -3,6 +3,8 @@ import { cliStartup } from './cli-startup.js'
 import { apiBench } from './api.js'
 import { uiBench } from './ui.js'
 import { poolBench } from './pools.js'
+import { mapBench } from './map.js'
+import { scaleOutBench } from './scale-out.js'
 import { duplicateTransitions } from '../support/runs.js'
 import { benchEnv, deploy, noopWorker, percentile, r3, requestRun, spawnCoordinator, stopChild, until, type BenchEnv } from './harness.js'
 import type { ChildProcess } from 'node:child_process'
@@ -203,6 +205,8 @@ if (!only || only === 'throughput') {
 if (!only || only === 'fanout') await fanout()
 if (!only || only === 'memory') await memory()
 if (!only || only === 'pools') await poolBench(emit, n)
+if (!only || only === 'map') await mapBench(emit, n)
+if (!only || only === 'scale-out') await scaleOutBench(emit, n, WORKER_START)
 if (!only || only === 'api') await apiBench(emit, n)
 if (!only || only === 'ui') await uiBench(emit, n)
 process.exit(0)

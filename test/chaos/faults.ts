@@ -1,11 +1,13 @@
 import type { Fleet, Member } from './fleet.js'
 import type { PlannedFault, FaultClass } from './plan.js'
-import type { PrivateNats, PrivatePostgres } from './servers.js'
+import type { ChaosNats } from './nats-servers.js'
+import type { PrivatePostgres } from './servers.js'
 import type { ReadDb } from './read-db.js'
 
 /**
  * Injects the plan's faults one after another: SIGKILL a coordinator or worker (restarted after
- * the planned delay), SIGKILL nats-server (restarted on the same port and store), Postgres
+ * the planned delay), SIGKILL nats-server — or one node of a cluster, which a `restart_nats`
+ * stops gracefully with SIGTERM instead — (restarted on the same port and store), Postgres
  * `pg_ctl stop -m immediate` (started again), `pg_terminate_backend` of the namespace's
  * backends, SIGSTOP of a coordinator, worker or nats-server (SIGCONT after the planned pause).
  * Each fault is recorded with when it was injected and lifted, and — for worker faults — the
@@ -42,7 +44,7 @@ export class FaultInjector {
 
   constructor(
     private readonly fleet: Fleet,
-    private readonly nats: PrivateNats,
+    private readonly nats: ChaosNats,
     private readonly pg: PrivatePostgres,
     private readonly db: ReadDb,
     private readonly namespace: string,
@@ -87,7 +89,7 @@ export class FaultInjector {
 
   private async inject(f: PlannedFault, t0: number): Promise<FaultRecord> {
     const member = f.fault.endsWith('coordinator') ? this.fleet.coordinators[f.victim] : f.fault.endsWith('worker') ? this.fleet.workers[f.victim] : undefined
-    const victim = member?.name ?? (f.fault.includes('nats') ? 'nats-server' : 'postgres')
+    const victim = member?.name ?? (f.fault.endsWith('nats') ? this.nats.name(f.victim) : 'postgres')
     const victimTasks = member?.role === 'worker' ? await this.runningOn(member) : undefined
     const injectedAt = Date.now()
     const rec: FaultRecord = { fault: f.fault, victim, overlap: f.overlap, plannedAt: f.at, lateMs: injectedAt - (t0 + f.at), injectedAt, liftedAt: injectedAt, ...(victimTasks ? { victimTasks } : {}) }
@@ -109,15 +111,16 @@ export class FaultInjector {
           rec.liftedAt = Date.now()
           break
         case 'kill_nats':
-          await this.nats.kill()
+        case 'restart_nats':
+          await this.nats.stopServer(f.victim, f.fault === 'kill_nats' ? 'SIGKILL' : 'SIGTERM')
           await sleep(f.durationMs)
-          this.nats.spawn()
+          this.nats.startServer(f.victim)
           rec.liftedAt = Date.now()
           break
         case 'pause_nats':
-          this.nats.signal('SIGSTOP')
+          this.nats.signal(f.victim, 'SIGSTOP')
           await sleep(f.durationMs)
-          this.nats.signal('SIGCONT')
+          this.nats.signal(f.victim, 'SIGCONT')
           rec.liftedAt = Date.now()
           break
         case 'restart_postgres':
@@ -140,9 +143,7 @@ export class FaultInjector {
 
   /** After the last fault: every process running and none paused; servers up. */
   async restoreAll(): Promise<void> {
-    this.nats.signal('SIGCONT')
-    if (!this.nats.child || this.nats.child.exitCode !== null || this.nats.child.signalCode !== null) this.nats.spawn()
-    await this.nats.waitUp()
+    await this.nats.restoreAll()
     if (!(await this.pg.isUp())) await this.pg.startServer().catch((e: unknown) => this.log(`postgres start after faults: ${(e as Error).message}`))
     for (const m of this.fleet.all()) {
       if (m.paused) m.pause(false)

@@ -7,7 +7,8 @@ import { runBaton } from '../support/processes.js'
 import { makePlan, type Settings } from './plan.js'
 import { replayCommand } from './settings.js'
 import { createPrng } from './prng.js'
-import { PrivateNats, PrivatePostgres } from './servers.js'
+import { PrivatePostgres } from './servers.js'
+import { startChaosNats, type ChaosNats } from './nats-servers.js'
 import { Fleet } from './fleet.js'
 import { QUEUE, SH_QUEUE, WORKFLOWS } from './workflows.js'
 import { openReadDb, type ReadDb } from './read-db.js'
@@ -60,7 +61,7 @@ export async function runChaos(settings: Settings, o: ChaosOutput): Promise<bool
   o.log(`seed ${settings.seed}, plan ${plan.digest} (replay: ${replayCommand(settings)})`)
   const dir = mkdtempSync(join(tmpdir(), 'baton-chaos-'))
   const started = Date.now()
-  let nats: PrivateNats | undefined
+  let nats: ChaosNats | undefined
   let pg: PrivatePostgres | undefined
   let fleet: Fleet | undefined
   let nc: NatsConnection | undefined
@@ -82,9 +83,9 @@ export async function runChaos(settings: Settings, o: ChaosOutput): Promise<bool
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
   try {
-    nats = await PrivateNats.start(dir)
+    nats = await startChaosNats(dir, settings.natsCluster === true)
     pg = await PrivatePostgres.start()
-    o.log(`servers: nats ${nats.url} (store ${nats.storeDir}), postgres ${pg.url} (data ${pg.dir}); work dir ${dir}`)
+    o.log(`servers: ${nats.description}, postgres ${pg.url} (data ${pg.dir}); work dir ${dir}`)
     const ledgerFile = join(dir, 'ledger.jsonl')
     writeFileSync(ledgerFile, '')
     const env: Record<string, string> = {
@@ -98,6 +99,8 @@ export async function runChaos(settings: Settings, o: ChaosOutput): Promise<bool
     }
     delete env.BATON_CRASHPOINTS
     delete env.OTEL_EXPORTER_OTLP_ENDPOINT
+    delete env.BATON_STREAM_REPLICAS
+    Object.assign(env, nats.env)
 
     const wfDir = join(dir, 'workflows')
     mkdirSync(wfDir)
@@ -191,7 +194,7 @@ export async function runChaos(settings: Settings, o: ChaosOutput): Promise<bool
     await nats?.stop().catch(() => {})
     await pg?.stop(!pass || !!o.keep).catch(() => {})
     if (pass && !o.keep) rmSync(dir, { recursive: true, force: true })
-    else o.log(`kept ${dir} (logs/, ledger.jsonl, nats-store/)${pg ? ` and ${pg.dir} (Postgres data)` : ''}`)
+    else o.log(`kept ${dir} (logs/, ledger.jsonl, ${settings.natsCluster ? 'nats-cluster/' : 'nats-store/, nats.log'})${pg ? ` and ${pg.dir} (Postgres data)` : ''}`)
   }
 }
 

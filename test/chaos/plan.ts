@@ -30,12 +30,18 @@ export interface Settings {
   readonly quiesceSeconds: number
   /** false: the same workload with no faults (a baseline). */
   readonly faults: boolean
+  /**
+   * `--nats-cluster`: a 3-node NATS cluster with R3 streams instead of one server; NATS faults
+   * hit one node at a time and `restart_nats` joins them. Absent (not false) otherwise, so a
+   * single-server run's plan and digest are what they were before the flag existed.
+   */
+  readonly natsCluster?: true
 }
 
 /** A run outcome the plan expects (several when a cancellation races the run's end). */
 export type Outcome = 'succeeded' | 'failed' | 'cancelled'
 
-/** Fault classes. */
+/** Fault classes of a run on one nats-server. */
 export const FAULT_CLASSES = [
   'kill_coordinator',
   'kill_worker',
@@ -46,8 +52,14 @@ export const FAULT_CLASSES = [
   'pause_worker',
   'pause_nats',
 ] as const
+/**
+ * Fault classes of a `--nats-cluster` run: the same, where the NATS ones hit one node (a victim
+ * of n1–n3), plus a graceful restart of one node (SIGTERM, started again later: a rolling
+ * restart's step).
+ */
+export const CLUSTER_FAULT_CLASSES = [...FAULT_CLASSES, 'restart_nats'] as const
 /** A fault class. */
-export type FaultClass = (typeof FAULT_CLASSES)[number]
+export type FaultClass = (typeof CLUSTER_FAULT_CLASSES)[number]
 
 /** A manual (API) run request. */
 export interface PlannedRequest {
@@ -132,7 +144,7 @@ export interface Plan {
 }
 
 const SHAPES = { chaos_diamond: 3, chaos_chain: 2, chaos_fanout: 1, chaos_retry: 2, chaos_check: 1, chaos_shell: 2, chaos_hang: 1 } as const
-const FAULT_WEIGHTS: Record<FaultClass, number> = {
+const FAULT_WEIGHTS: Record<(typeof FAULT_CLASSES)[number], number> = {
   kill_coordinator: 3,
   kill_worker: 3,
   kill_nats: 1.5,
@@ -142,6 +154,9 @@ const FAULT_WEIGHTS: Record<FaultClass, number> = {
   pause_worker: 1.5,
   pause_nats: 1,
 }
+const CLUSTER_FAULT_WEIGHTS: Record<FaultClass, number> = { ...FAULT_WEIGHTS, restart_nats: 1 }
+/** Servers of a `--nats-cluster` run (victims of its NATS faults). */
+const CLUSTER_NODES = 3
 
 function sleepMs(r: Prng): number {
   const x = r.next()
@@ -257,14 +272,17 @@ export function makePlan(settings: Settings): Plan {
   const rf = root.fork('faults')
   const faults: PlannedFault[] = []
   if (settings.faults) {
-    const order = rf.shuffle(FAULT_CLASSES)
+    // A single-server run draws exactly as it did before cluster runs existed (same classes,
+    // weights and draws), so its seeds replay the same plans.
+    const cluster = settings.natsCluster === true
+    const order: FaultClass[] = rf.shuffle(cluster ? CLUSTER_FAULT_CLASSES : FAULT_CLASSES)
     const target = (f: PlannedFault): string => (f.fault.endsWith('nats') ? 'nats' : f.fault.endsWith('postgres') || f.fault === 'drop_connections' ? 'postgres' : `${f.fault.split('_')[1]}-${f.victim}`)
     let t = 0.05 * D
     let end = t
     // (Past 0.8 D only while a class has not come yet: every run sees every class.)
     for (let i = 0; t < 0.8 * D || i < order.length; i++) {
-      const fault = i < order.length ? order[i]! : rf.weighted(FAULT_WEIGHTS)
-      const victim = fault.endsWith('coordinator') ? rf.int(0, settings.coordinators - 1) : fault.endsWith('worker') ? rf.int(0, settings.workers - 1) : 0
+      const fault: FaultClass = i < order.length ? order[i]! : cluster ? rf.weighted(CLUSTER_FAULT_WEIGHTS) : rf.weighted(FAULT_WEIGHTS)
+      const victim = fault.endsWith('coordinator') ? rf.int(0, settings.coordinators - 1) : fault.endsWith('worker') ? rf.int(0, settings.workers - 1) : cluster && fault.endsWith('nats') ? rf.int(0, CLUSTER_NODES - 1) : 0
       const durationMs = fault === 'drop_connections' ? 0 : fault.startsWith('pause') ? rf.int(300, 4000) : rf.int(200, 5000)
       const prev = faults[faults.length - 1]
       const draft: PlannedFault = { kind: 'fault', at: 0, fault, victim, durationMs, overlap: false }

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { freePort } from '../support/private-nats.js'
+import { freePort, natsServerBin } from '../support/private-nats.js'
 
 /**
  * The chaos run's own servers, so it can kill and restart them without touching the machine's:
@@ -44,10 +44,9 @@ export class PrivateNats {
 
   /** Launches the server process (after a kill: same port, same store). */
   spawn(): void {
-    const bin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server'
     const out = createWriteStream(this.logFile, { flags: 'a' })
     out.on('error', () => {})
-    const child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(natsServerBin(), ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout!.pipe(out, { end: false })
     child.stderr!.pipe(out, { end: false })
     child.once('close', () => out.end())

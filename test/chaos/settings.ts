@@ -24,6 +24,7 @@ export function settingsFrom(argv: readonly string[]): { settings: Settings; kee
       'junk-rate': { type: 'string' },
       quiesce: { type: 'string' },
       'no-faults': { type: 'boolean' },
+      'nats-cluster': { type: 'boolean' },
       keep: { type: 'boolean' },
     },
   })
@@ -44,6 +45,7 @@ export function settingsFrom(argv: readonly string[]): { settings: Settings; kee
     junkRate: num(values['junk-rate'], DEFAULTS.junkRate, 'junk-rate'),
     quiesceSeconds: num(values.quiesce, DEFAULTS.quiesceSeconds, 'quiesce'),
     faults: !values['no-faults'],
+    ...(values['nats-cluster'] ? { natsCluster: true as const } : {}),
   }
   return { settings, keep: values.keep ?? false }
 }
@@ -63,6 +65,7 @@ export function replayCommand(s: Settings): string {
   if (s.junkRate !== DEFAULTS.junkRate) flags.push(`--junk-rate ${s.junkRate}`)
   if (s.quiesceSeconds !== DEFAULTS.quiesceSeconds) flags.push(`--quiesce ${s.quiesceSeconds}`)
   if (!s.faults) flags.push('--no-faults')
-  if (flags.length === 0) return `make chaos SEED=${s.seed} MINUTES=${s.minutes}`
+  if (flags.length === 0) return `make chaos SEED=${s.seed} MINUTES=${s.minutes}${s.natsCluster ? ' NATS_CLUSTER=1' : ''}`
+  if (s.natsCluster) flags.push('--nats-cluster')
   return `make build && node --conditions=baton-source --import tsx test/chaos/run.ts --seed ${s.seed} --minutes ${s.minutes} ${flags.join(' ')}`
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
 import { freePort } from '../support/private-nats.js'
 import { assertNoLeaks } from '../support/leak-check.js'
+import { insertMappedRun, mappedWorkflow } from '../support/mapped-runs.js'
 import { BATON_BIN, runBaton, spawnTracked, startBaton, startCoordinatorProcess, type BatonProcess } from '../support/processes.js'
 import { STACK, UUID } from '../support/cli-assertions.js'
 
@@ -42,7 +43,7 @@ interface Expectation {
  * |--------------------------------|------------------|-----------------|----------------|----------------|
  * | validate                       | nothing          | 0               | 0              | 0              |
  * | deploy                         | Postgres (+NATS) | 0 + warning     | 3 Postgres     | 3 Postgres     |
- * | undeploy, workflows, runs, run, status, readiness, backfill status, alerts, dead-letters, token create/list/revoke, audit | Postgres | 0 | 3 Postgres | 3 Postgres |
+ * | undeploy, workflows, runs, run, instances, status, migrate, readiness, backfill status, alerts, dead-letters, token create/list/revoke, audit | Postgres | 0 | 3 Postgres | 3 Postgres |
  * | trigger, cancel, emit source, backfill W, backfill cancel, logs, retry, clear, mark, approve, reject, pause, unpause | Postgres, NATS | 3 NATS | 3 Postgres | 3 Postgres |
  * | dev (fails fast, like the CLI) | Postgres, NATS   | 3 NATS          | 3 Postgres     | 3 Postgres     |
  * | doctor                         | NATS, Postgres   | 3 NATS          | 3 Postgres     | 3 NATS         |
@@ -58,6 +59,8 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   trigger: [{ args: ['gated', '--partition', '2026-01-02'], needs: ['Postgres', 'NATS'] }],
   runs: [{ args: [], needs: ['Postgres'] }],
   run: [{ args: ['{run}'], needs: ['Postgres'] }],
+  // A run of `mapped` written with SQL (no worker runs it): its mapped task's instances.
+  instances: [{ args: ['{mappedRun}', 'load'], needs: ['Postgres'] }],
   cancel: [{ args: ['{run}'], needs: ['Postgres', 'NATS'] }],
   // The operator actions in direct mode: the run (or workflow) from Postgres, then one event on NATS.
   retry: [{ args: ['{run}'], needs: ['Postgres', 'NATS'] }],
@@ -97,6 +100,11 @@ const COMMANDS: Record<string, readonly Expectation[]> = {
   dev: [{ args: [], needs: ['Postgres', 'NATS'] }],
   // Connects to both at once; NATS's failure is the one reported when both are down.
   doctor: [{ args: [], needs: ['NATS', 'Postgres'] }],
+  // The migration Job's command: fails fast like the CLI, the Job retries it.
+  migrate: [
+    { args: [], needs: ['Postgres'] },
+    { args: ['--status'], needs: ['Postgres'] },
+  ],
 }
 
 /** Longest a one-shot command may take with a server down (the CLI's 5 s connect timeout, start-up and slack). */
@@ -111,6 +119,7 @@ const PARALLEL = 6
 
 const WORKFLOWS = {
   'gated.json': { name: 'gated', owner: 'outages', when: { sourcesLanded: ['src_a'], partition: 'date' }, tasks: { a: { queue: 'outage_q', run: { sh: 'true' } } } },
+  'mapped.json': mappedWorkflow('outage_mapped'),
 }
 const ARCHIVED = { 'archive_me.json': { name: 'archive_me', owner: 'outages', tasks: { a: { queue: 'outage_q', run: { sh: 'true' } } } } }
 
@@ -118,6 +127,7 @@ let ns: TestNamespace
 let dir: string
 let archiveDir: string
 let runId: string
+let mappedRunId: string
 let backfillId: string
 let refusedPort: number
 let hangUp: Server
@@ -184,6 +194,7 @@ before(async () => {
   } finally {
     for (const p of procs) await p.kill()
   }
+  mappedRunId = await insertMappedRun(ns.db, { workflow: 'outage_mapped', task: 'load', source: 'list_files', total: 3, statusOf: () => 'queued' })
   refusedPort = await freePort()
   ;({ server: hangUp, port: hangUpPort } = await tcpServer('hangup'))
   ;({ server: silent, port: silentPort } = await tcpServer('silent'))
@@ -208,7 +219,7 @@ function envWith(down: readonly Dependency[], port: number): Record<string, stri
 }
 
 function fill(args: readonly string[]): string[] {
-  return args.map((a) => a.replace('{dir}', dir).replace('{run}', runId).replace('{backfill}', backfillId))
+  return args.map((a) => a.replace('{dir}', dir).replace('{mappedRun}', mappedRunId).replace('{run}', runId).replace('{backfill}', backfillId))
 }
 
 interface Outcome {

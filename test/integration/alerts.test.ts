@@ -8,7 +8,9 @@ import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { createLogger, NonRetryableError } from '@baton/shared'
 import { startWorker } from '@baton/worker'
 import { assertNoLeaks } from '../support/leak-check.js'
+import { scrapeMetrics } from '../support/metrics-scrape.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
+import { freePort } from '../support/private-nats.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, statuses, trigger, waitForRun } from '../support/runs.js'
 
@@ -27,6 +29,8 @@ let server: Server
 let received: Received[] = []
 let failNext = 0
 let dir: string
+/** The coordinator's metrics endpoint. */
+let metricsUrl: string
 let worker: Awaited<ReturnType<typeof startScriptedWorker>>
 
 before(async () => {
@@ -63,8 +67,10 @@ before(async () => {
     ].join('\n'),
   )
   ns = await createTestNamespace('alerts')
+  const metricsPort = await freePort()
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
   coordinator = await startCoordinator({
-    config: { ...ns.config, alertRoutesPath: routes, runUrl: 'https://baton.example/runs/{runId}', queueUnattendedAfterMs: 1000 },
+    config: { ...ns.config, alertRoutesPath: routes, runUrl: 'https://baton.example/runs/{runId}', queueUnattendedAfterMs: 1000, metricsPort },
     timerIntervalMs: 50,
     alertIntervalMs: 100,
     queueWatchIntervalMs: 200,
@@ -163,8 +169,10 @@ describe('failures reach their owner once per cause', () => {
     assert.equal(on('/revenue', (b) => b.workflow === 'flaky_feed').length, 2, 'one firing, one resolved: nothing else')
   })
 
-  test('a receiver that is down for a while still gets exactly one alert', async () => {
+  test('a receiver that is down for a while still gets exactly one alert, and the sends are counted by outcome', async () => {
     await deploy(ns, { name: 'downtime', owner: 'downtime-team', tasks: { boom_x: { queue: 'al' } } })
+    const sends = async (outcome: string) => (await scrapeMetrics(metricsUrl)).get('baton_alert_deliveries_total', { channel: 'down-hook', outcome })
+    assert.deepEqual([await sends('failed'), await sends('delivered')], [0, 0], 'down-hook is used by this test alone')
     failNext = 3
     const runId = await trigger(ns, 'downtime')
     await waitForRun(ns, runId)
@@ -187,6 +195,8 @@ describe('failures reach their owner once per cause', () => {
     assert.equal(d.attempts, 4, `refused three times, then delivered (${d.attempts} attempts)`)
     assert.deepEqual(await allDelivered({ runId }), ['down-hook trigger (4)'])
     assert.equal(on('/down', (b) => b.runId === runId).length, 1)
+    // What an operator's alert rule sees: three refused sends and one accepted.
+    assert.deepEqual([await sends('failed'), await sends('delivered')], [3, 1])
   })
 })
 

@@ -1,16 +1,12 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'kysely'
 import { loadApiConfig, startApi, type RunningApi } from '@baton/api'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { createApiToken, createLogger } from '@baton/shared'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
-import { freePort, startNats, stopProcess } from '../support/private-nats.js'
+import { PrivateNats } from '../support/private-nats.js'
 import { startScriptedWorker } from '../support/scripted-worker.js'
 import { deploy, trigger, waitForRun } from '../support/runs.js'
 
@@ -18,9 +14,7 @@ import { deploy, trigger, waitForRun } from '../support/runs.js'
 // port and store), and the API's Postgres connections killed. An action then is a 503 naming the
 // server — never a crash, a hang or a half-applied action — and works again once it is back.
 
-let natsPort: number
-let storeDir: string
-let nats: ChildProcess
+let nats: PrivateNats
 let ns: TestNamespace
 let coordinator: Coordinator
 let worker: Awaited<ReturnType<typeof startScriptedWorker>>
@@ -29,17 +23,8 @@ let token: string
 let failing = true
 
 before(async () => {
-  natsPort = await freePort()
-  storeDir = mkdtempSync(join(tmpdir(), 'baton-nats-'))
-  nats = startNats(natsPort, storeDir)
-  const saved = process.env.BATON_NATS_URL
-  process.env.BATON_NATS_URL = `nats://127.0.0.1:${natsPort}`
-  try {
-    ns = await eventually(() => createTestNamespace('api_outages').catch(() => undefined), 'private nats-server up')
-  } finally {
-    if (saved === undefined) delete process.env.BATON_NATS_URL
-    else process.env.BATON_NATS_URL = saved
-  }
+  nats = await PrivateNats.start()
+  ns = await eventually(() => createTestNamespace('api_outages', { natsUrl: nats.url }).catch(() => undefined), 'private nats-server up')
   coordinator = await startCoordinator({ config: ns.config, timerIntervalMs: 50 })
   worker = await startScriptedWorker(ns, 'outq', () => (failing ? { fail: { message: 'source broken', retryable: false } } : { succeed: { ok: true } }))
   api = await startApi({ config: loadApiConfig(ns.env, { baton: ns.config, port: 0, host: '127.0.0.1' }), startupTimeoutMs: 0, logger: createLogger({ level: 'silent' }) })
@@ -50,8 +35,7 @@ after(async () => {
   await worker?.stop()
   await coordinator?.stop()
   await ns?.close()
-  await stopProcess(nats)
-  rmSync(storeDir, { recursive: true, force: true })
+  await nats?.dispose()
   await assertNoLeaks()
 })
 
@@ -70,7 +54,7 @@ test('NATS down: an action is a 503 naming NATS, reads still answer, /readyz say
   assert.equal((await waitForRun(ns, runId)).status, 'failed')
   failing = false
 
-  await stopProcess(nats)
+  await nats.stop()
   const retry = await call('POST', `/runs/${runId}/retry?wait=2`, { reason: 'source fixed' })
   assert.equal(retry.status, 503, JSON.stringify(retry.body))
   assert.equal(retry.body.error.code, 'UNAVAILABLE')
@@ -81,7 +65,7 @@ test('NATS down: an action is a 503 naming NATS, reads still answer, /readyz say
   const ready = await fetch(`${api.url}/readyz`)
   assert.equal(ready.status, 503)
 
-  nats = startNats(natsPort, storeDir)
+  nats.restart()
   const again = await eventually(async () => {
     const r = await call('POST', `/runs/${runId}/retry?wait=10`, { reason: 'source fixed' })
     return r.status === 503 ? undefined : r

@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
@@ -29,7 +30,7 @@ const columns = {
   task_states: {
     run_id: true, task_id: true, status: true, attempt: true, queue: true, n_upstream: true, n_done: true, n_succeeded: true, n_failed: true,
     n_skipped: true, output: true, error: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, updated_at: true,
-    attempt_base: true,
+    attempt_base: true, map_of: true, map_index: true, map_element: true, map_total: true, map_succeeded: true, map_failed: true,
   },
   task_attempts: { run_id: true, task_id: true, attempt: true, status: true, worker_id: true, queued_at: true, started_at: true, finished_at: true, output: true, error: true, details: true },
   history: { id: true, run_id: true, task_id: true, attempt: true, kind: true, from_status: true, to_status: true, event_id: true, reason: true, at: true },
@@ -74,6 +75,59 @@ test('migrations are safe when several processes start together', async () => {
     const n = await db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     assert.equal(Number(n.n), 0)
     await db.destroy()
+  } finally {
+    await dropNamespaceSchema(base.databaseUrl, namespace)
+  }
+})
+
+test('migrations succeed while other namespaces on the same server are created and dropped', async () => {
+  // Kysely's migrator introspects every schema; a neighbour's DROP SCHEMA at that moment used to
+  // fail our migration (seen in CI: `relation "t_oidc_….source_landings" does not exist`). The
+  // neighbour here is many small tables created and dropped in a loop, and our namespace is
+  // migrated again and again (each call introspects the catalog even with nothing to apply).
+  const base = loadConfig(process.env)
+  const namespace = `${ns.config.namespace}_beside`
+  const neighbour = `${ns.config.namespace}_churn`
+  const tables = Array.from({ length: 40 }, (_, i) => `CREATE TABLE "${neighbour}".t${i} (id serial PRIMARY KEY, note text)`).join('; ')
+  const churnClient = new pg.Client({ connectionString: base.databaseUrl })
+  await churnClient.connect()
+  let churning = true
+  let dropped = 0
+  const churn = (async () => {
+    while (churning) {
+      await churnClient.query(`CREATE SCHEMA "${neighbour}"; ${tables}`)
+      await churnClient.query(`DROP SCHEMA "${neighbour}" CASCADE`)
+      dropped++
+    }
+  })()
+  let migrations = 0
+  try {
+    assert.deepEqual(await migrateToLatest(base.databaseUrl, namespace), [...MIGRATION_NAMES], 'the first call applies every migration')
+    for (let i = 0; i < 60; i++) {
+      assert.deepEqual(await migrateToLatest(base.databaseUrl, namespace), [], `call ${i + 2} has nothing to apply`)
+      migrations++
+    }
+  } finally {
+    churning = false
+    await churn
+    await churnClient.query(`DROP SCHEMA IF EXISTS "${neighbour}" CASCADE`)
+    await churnClient.end()
+    await dropNamespaceSchema(base.databaseUrl, namespace)
+  }
+  assert.equal(migrations, 60, 'every call beside the churn succeeded')
+  assert.equal(dropped > 0, true, 'the neighbour schema was dropped meanwhile')
+})
+
+test("a schema a newer Baton migrated further (a migration this version does not know) does not stop this version's migrate", async () => {
+  const base = loadConfig(process.env)
+  const namespace = `${ns.config.namespace}_newer`
+  try {
+    await migrateToLatest(base.databaseUrl, namespace)
+    const client = new pg.Client({ connectionString: base.databaseUrl })
+    await client.connect()
+    await client.query(`INSERT INTO "${namespace}".kysely_migration (name, timestamp) VALUES ('9999_from_a_newer_baton', now()::text)`)
+    await client.end()
+    assert.deepEqual(await migrateToLatest(base.databaseUrl, namespace), [], 'nothing to apply, and no refusal of the unknown migration')
   } finally {
     await dropNamespaceSchema(base.databaseUrl, namespace)
   }

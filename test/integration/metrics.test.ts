@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { startWorker, type Worker } from '@baton/worker'
 import { newId, publishJson, type BatonConfig } from '@baton/shared'
@@ -139,7 +140,45 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
     assert.ok(gauge('baton_queue_workers', 'metered') >= 1)
     // Outbox backlog and timer lag are sampled with the queues: here, nothing pending, nothing late.
     assert.equal(gauge('baton_outbox_backlog'), 0)
+    assert.equal(gauge('baton_outbox_oldest_seconds'), 0)
     assert.equal(gauge('baton_timer_lag_seconds'), 0)
+    assert.equal(gauge('baton_events_waiting'), 0)
+  })
+
+  test('the gauges show an outbox row left unpublished for an hour, and events a coordinator cannot apply while their run is locked', async () => {
+    // A row another relay leased and never published, committed an hour ago by the database's clock.
+    const [row] = await sql<{ id: string }>`
+      INSERT INTO outbox (transport, subject, msg_id, payload, created_at, relay_leased_until)
+      VALUES ('jetstream', ${`${ns.subjects.commandsStream}.unused`}, ${newId()}, '{}'::jsonb, now() - interval '1 hour', now() + interval '1 hour')
+      RETURNING id`.execute(ns.db).then((r) => r.rows)
+    try {
+      const s = await eventually(async () => {
+        const s = await scrape()
+        return s.get('baton_outbox_backlog') === 1 && s
+      }, 'the leased row in the backlog')
+      const age = s.get('baton_outbox_oldest_seconds')
+      assert.ok(age >= 3600 && age < 3600 + 60, `oldest row ${age} s old`)
+    } finally {
+      await ns.db.deleteFrom('outbox').where('id', '=', row!.id).execute()
+    }
+
+    // A run whose row the test holds locked: its cancellation waits in the coordinator's batch,
+    // delivered and not acknowledged, and the cancellations behind it wait undelivered or in the
+    // same batch. Once the lock goes, all are applied and nothing waits.
+    await deploy(ns, { name: 'locked', defaults: { queue: 'nobody' }, tasks: { waits: {} } })
+    const runId = await trigger(ns, 'locked')
+    await eventually(async () => (await ns.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst())?.status === 'running', 'the run to start')
+    await ns.db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM runs WHERE id = ${runId} FOR UPDATE`.execute(trx)
+      for (let i = 0; i < 3; i++) {
+        const id = newId()
+        await publishJson(ns.js, ns.subjects.runCancelRequested, id, { id, runId, reason: 'metrics test' })
+      }
+      await eventually(async () => (await scrape()).get('baton_events_waiting') >= 1, 'events waiting behind the lock')
+    })
+    const run = await waitForRun(ns, runId)
+    assert.equal(run.status, 'cancelled')
+    await eventually(async () => (await scrape()).get('baton_events_waiting') === 0, 'nothing waiting once applied')
   })
 
   test('dead letters are counted by reason kind', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
-import { deletePool, getRunDetails, setPool, ValidationError, type TaskCommand } from '@baton/shared'
+import { deletePool, getRunDetails, listPools, setPool, ValidationError, type TaskCommand } from '@baton/shared'
 import { startWorker, type Worker } from '@baton/worker'
 import { sql } from 'kysely'
 import { assertNoLeaks } from '../support/leak-check.js'
@@ -147,9 +147,13 @@ describe('order when a pool binds', () => {
     assert.deepEqual(order, ['high', 'high', 'high', 'low', 'low', 'low'])
   })
 
+  // The stated tolerance: the exact share of 12 is 6 (1:1) and 9 (3:1). A round of admission
+  // passes over a run that a batch holds at that instant (SKIP LOCKED: admission never waits on
+  // a batch), and the slot then goes to the other owner, so a share is held within ±1 (1:1) and
+  // ±2 (3:1, where team_b's one run is busier). Seen: 7 of 12 once in 4 full suite runs.
   for (const [weights, expectB] of [
     [{}, [5, 7]],
-    [{ team_b: 3 }, [8, 10]],
+    [{ team_b: 3 }, [7, 11]],
   ] as const) {
     test(`fair share with weights ${JSON.stringify(weights)}: team_b gets ${expectB[0]}-${expectB[1]} of the first 12 slots though team_a queued first`, async () => {
       const pool = `fair${Object.keys(weights).length}`
@@ -185,16 +189,45 @@ describe('release on every path', () => {
       ['w1', 'queued', 'pool single full 1/1, 2 waiting, position 1'],
       ['w2', 'queued', 'pool single full 1/1, 2 waiting, position 2'],
     ])
-    // Cancel the blocker (holding the slot) and the waiting run.
-    for (const id of [blocker.runId, waiting]) {
+    // Cancel the waiting run, then the blocker (holding the slot): once the slot is free nothing
+    // of the cancelled run may take it. (The other order is a race the waiting run may win.)
+    const { publishJson } = await import('@baton/shared')
+    const cancel = async (id: string) => {
       const reqId = crypto.randomUUID()
-      const { publishJson } = await import('@baton/shared')
       await publishJson(ns.js, ns.subjects.runCancelRequested, reqId, { id: reqId, runId: id, reason: 'test' })
     }
-    await Promise.all([waitForRun(ns, waiting), eventually(async () => (await ns.db.selectFrom('runs').select('status').where('id', '=', blocker.runId).executeTakeFirst())?.status === 'cancelled', 'the blocker to be cancelled')])
+    await cancel(waiting)
+    await waitForRun(ns, waiting)
+    assert.equal(await waitsIn('pool:single'), 0, 'the cancel released the waits')
+    await cancel(blocker.runId)
+    await eventually(async () => (await ns.db.selectFrom('runs').select('status').where('id', '=', blocker.runId).executeTakeFirst())?.status === 'cancelled', 'the blocker to be cancelled')
     openGate()
     assert.deepEqual(await slotRows(), { holds: 0, waits: 0 })
     assert.equal(worker.executions.filter((e) => e.runId === waiting).length, 0)
+  })
+})
+
+describe('maxActiveRuns', () => {
+  test('a workflow with maxActiveRuns: 2 runs at most 2 of its manually triggered runs at once; the others wait queued and start in turn', async () => {
+    gateOpen = new Promise<void>((r) => (openGate = r))
+    await deploy(ns, { name: 'two_at_once', maxActiveRuns: 2, tasks: { step: { queue: 'gate', handler: 'block' } } })
+    const ids = await Promise.all(Array.from({ length: 5 }, () => trigger(ns, 'two_at_once')))
+    // Counts by status, in status order: rows come back in no set order, and an update moves one.
+    const byStatus = async () => {
+      const rows = await ns.db.selectFrom('runs').select('status').where('id', 'in', ids).orderBy('status').execute()
+      return rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {})
+    }
+    await eventually(async () => {
+      assert.deepEqual(await byStatus(), { queued: 3, running: 2 })
+      return true
+    }, 'two running, three queued')
+    openGate()
+    const runs = await Promise.all(ids.map((id) => waitForRun(ns, id)))
+    assert.ok(runs.every((r) => r.status === 'succeeded'))
+    await assert.rejects(
+      deploy(ns, { name: 'twice', maxActiveRuns: 1, schedule: { cron: '@daily', maxActiveRuns: 2 }, tasks: { a: {} } }),
+      (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'maxActiveRuns' && /set maxActiveRuns once/.test(i.reason)),
+    )
   })
 })
 
@@ -237,6 +270,26 @@ describe('bad input', () => {
         e.issues.some((i) => i.path === 'tasks.b.slots' && /asks for 3 slots of pool 'small', which has 2/.test(i.reason)),
     )
     await assert.rejects(deploy(ns, { name: 'bad_slots', tasks: { a: { slots: 2 } } }), (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.path === 'tasks.a.slots' && /without a pool/.test(i.reason)))
+  })
+
+  test('a definition may declare its pools: deploy creates a missing one, and refuses one that exists with another size', async () => {
+    await deploy(ns, { name: 'declares_wh', pools: { declared_wh: { slots: 3, description: 'the warehouse' } }, tasks: { a: { pool: 'declared_wh' } } })
+    const wh = (await listPools(ns.db)).find((p) => p.name === 'declared_wh')!
+    assert.deepEqual([wh.slots, wh.fairShare, wh.description], [3, false, 'the warehouse'])
+    assert.match(wh.updatedBy, /^deploy of declares_wh by /)
+    // Another workflow declaring the same pool alike shares it; a different size is refused, naming both.
+    await deploy(ns, { name: 'also_wh', pools: { declared_wh: { slots: 3 } }, tasks: { b: { pool: 'declared_wh' } } })
+    await assert.rejects(
+      deploy(ns, { name: 'other_wh', pools: { declared_wh: { slots: 5, fairShare: true } }, tasks: { c: { pool: 'declared_wh' } } }),
+      (e: unknown) =>
+        e instanceof ValidationError &&
+        e.issues.some((i) => i.path === 'pools.declared_wh.slots' && /pool 'declared_wh' has 3 slots \(set by deploy of declares_wh by .*\); this definition declares 5: change the pool with baton pools set declared_wh --slots 5, or declare 3/.test(i.reason)) &&
+        e.issues.some((i) => i.path === 'pools.declared_wh.fairShare' && /has fair share off/.test(i.reason)),
+    )
+    assert.equal((await listPools(ns.db)).find((p) => p.name === 'declared_wh')!.slots, 3, 'a refused deploy changed nothing')
+    // A declared pool smaller than a task's slots: the task check names it.
+    await assert.rejects(deploy(ns, { name: 'tiny_wh', pools: { tiny_wh: { slots: 1 } }, tasks: { d: { pool: 'tiny_wh', slots: 2 } } }), /asks for 2 slots of pool 'tiny_wh', which has 1/)
+    assert.equal((await listPools(ns.db)).some((p) => p.name === 'tiny_wh'), false, 'the refused deploy created no pool')
   })
 
   test('a pool cannot shrink below a deployed task, nor be deleted while used', async () => {

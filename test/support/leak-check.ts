@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import pg from 'pg'
+import { socketInodes, tcpSockets } from './proc-net.js'
 
 /**
  * The leak check of style rule 20: when a test file ends, everything it started is gone. A file
@@ -235,38 +236,12 @@ async function postgresBackends(): Promise<string[]> {
 
 /** Open TCP connections of this process to the NATS and Postgres servers the file used (Linux /proc). */
 function serverConnections(): string[] {
-  let inodes: Set<string>
-  try {
-    inodes = new Set(
-      readdirSync('/proc/self/fd').flatMap((fd) => {
-        try {
-          const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))
-          return m ? [m[1]!] : []
-        } catch {
-          return []
-        }
-      }),
-    )
-  } catch {
-    return []
-  }
+  const inodes = socketInodes('self')
   const out: string[] = []
-  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
-    let text: string
-    try {
-      text = readFileSync(table, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
-      if (f.length < 10 || !inodes.has(f[9]!)) continue
-      const state = f[3]
-      if (state === '0A') continue // listening
-      const port = Number.parseInt(f[2]!.split(':')[1]!, 16)
-      const what = serverPorts.get(port)
-      if (what) out.push(`a TCP connection to ${what} (port ${port}) is still open in this process`)
-    }
+  for (const s of tcpSockets('/proc/self/net')) {
+    if (!inodes.has(s.inode) || s.state === '0A') continue // not ours, or listening
+    const what = serverPorts.get(s.remotePort)
+    if (what) out.push(`a TCP connection to ${what} (port ${s.remotePort}) is still open in this process`)
   }
   return out
 }

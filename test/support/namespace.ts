@@ -35,15 +35,19 @@ export interface TestNamespace {
   close(): Promise<void>
 }
 
-/** Creates a namespace named after the test file (plus random suffix) and migrates it. */
-export async function createTestNamespace(label: string): Promise<TestNamespace> {
+/**
+ * Creates a namespace named after the test file (plus random suffix) and migrates it.
+ * `overrides` point it elsewhere (a private NATS cluster's `natsUrl`, its `streamReplicas`); the
+ * child-process environment says the same.
+ */
+export async function createTestNamespace(label: string, overrides: Partial<Pick<BatonConfig, 'natsUrl' | 'streamReplicas'>> = {}): Promise<TestNamespace> {
   const ns = `t_${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 20)}_${randomBytes(4).toString('hex')}`
-  const config = loadConfig(process.env, { namespace: ns, logLevel: (process.env.BATON_LOG_LEVEL as BatonConfig['logLevel']) ?? 'warn' })
+  const config = loadConfig(process.env, { namespace: ns, logLevel: (process.env.BATON_LOG_LEVEL as BatonConfig['logLevel']) ?? 'warn', ...overrides })
   await ensureDatabase(config.databaseUrl)
   await migrateToLatest(config.databaseUrl, ns)
   const subjects = subjectsFor(ns)
   const nc = await connectNats(config.natsUrl, `test-${ns}`)
-  const jsm = await ensureStreams(nc, subjects)
+  const jsm = await ensureStreams(nc, subjects, { replicas: config.streamReplicas })
   const db = createDb(config.databaseUrl, ns)
   const closing = trackNamespace({ name: ns, databaseUrl: config.databaseUrl, natsUrl: config.natsUrl, nc })
   const env: Record<string, string> = {
@@ -54,6 +58,7 @@ export async function createTestNamespace(label: string): Promise<TestNamespace>
     BATON_LOG_LEVEL: config.logLevel,
     // Service commands default to metrics ports 9464/9465; test processes run side by side.
     BATON_METRICS_PORT: '0',
+    ...(config.streamReplicas !== undefined ? { BATON_STREAM_REPLICAS: String(config.streamReplicas) } : {}),
   }
   return {
     config,

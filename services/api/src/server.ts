@@ -221,7 +221,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   }
   let app: ZodApp | undefined
   try {
-    await retryWithBackoff(() => ensureStreams(nc, subjects), { ...startup(), what: `JetStream at ${natsAt}` })
+    await retryWithBackoff(() => ensureStreams(nc, subjects, { replicas: baton.streamReplicas }), { ...startup(), what: `JetStream at ${natsAt}` })
     app = buildApiServer({ db, nc, subjects, config, logger: log, ...(options.docsAssetsDir ? { docsAssetsDir: options.docsAssetsDir } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) })
     await app.listen({ port: config.port, host: config.host })
   } catch (e) {

@@ -38,6 +38,7 @@ export class CliClient {
   #db: Db | undefined
   #nc: NatsConnection | undefined
   #jsm: JetStreamManager | undefined
+  #migratedNow: string[] = []
 
   constructor(config: BatonConfig = loadConfig()) {
     this.config = config
@@ -55,7 +56,7 @@ export class CliClient {
       const connecting = (async () => {
         if (!options.readOnly) {
           await ensureDatabase(this.config.databaseUrl)
-          await migrateToLatest(this.config.databaseUrl, this.config.namespace)
+          this.#migratedNow = await migrateToLatest(this.config.databaseUrl, this.config.namespace)
         }
         // Also the first connection of the pool: a failure here is reported now, not mid-command.
         const found = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${this.config.namespace}`.execute(db)
@@ -80,11 +81,16 @@ export class CliClient {
     return this.#db
   }
 
+  /** The migrations this client applied when it opened the database (usually none: another process did). */
+  get migratedNow(): readonly string[] {
+    return this.#migratedNow
+  }
+
   /** The NATS connection, with the namespace's streams provisioned. */
   async nats(): Promise<NatsConnection> {
     if (!this.#nc) {
       const { openNatsSession } = await import('./nats-session.js')
-      const session = await openNatsSession(this.config.natsUrl, this.subjects, CONNECT_TIMEOUT_MS)
+      const session = await openNatsSession(this.config.natsUrl, this.subjects, CONNECT_TIMEOUT_MS, { replicas: this.config.streamReplicas })
       this.#nc = session.nc
       this.#jsm = session.jsm
     }

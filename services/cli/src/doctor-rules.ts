@@ -164,7 +164,7 @@ export function replicasRule(streams: readonly StreamFacts[]): Finding {
   const value = perStream(streams, (s) => `R${s.replicas}`)
   const min = Math.min(...streams.map((s) => s.replicas))
   if (min <= 1) {
-    return { status: 'warn', value, advice: 'R3 recommended in production, one node\'s disk loss loses messages: run a 3-node JetStream cluster and raise these streams to 3 replicas (`nats stream edit STREAM --replicas 3`; Baton keeps the setting).' }
+    return { status: 'warn', value, advice: 'R3 recommended in production, one node\'s disk loss loses messages: run a 3-node JetStream cluster and set BATON_STREAM_REPLICAS=3 on every Baton process (or raise the streams with `nats stream edit STREAM --replicas 3`: with the variable unset, Baton keeps what it finds).' }
   }
   if (min === 2) {
     return { status: 'warn', value, advice: 'two replicas keep messages through one disk loss, but a stream stops taking writes while either server is down (its quorum is 2): use R3.' }

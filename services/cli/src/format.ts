@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 import { formatDuration, type AlertView, type DeadLetterView, type Freshness, type RunDetails, type RunSummary, type WorkflowSummary } from '@baton/shared'
+import { mapNote } from './map-note.js'
 import type { RunTraceLink } from './run-trace-link.js'
 
 const COLOR: Record<string, string> = {
@@ -66,10 +67,10 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
   const tasks = table(['task', 'status', 'attempts', 'took', 'output / error'])
   for (const t of run.tasks) {
     const err = t.error as { message?: string } | null
-    const note = err?.message ? `error: ${brief(err.message)}` : t.waitingFor ? `waiting: ${t.waitingFor}` : brief(t.output)
+    const note = t.map ? `${mapNote(t.map)}${err?.message ? `\nerror: ${brief(err.message)}` : ''}` : err?.message ? `error: ${brief(err.message)}` : t.waitingFor ? `waiting: ${t.waitingFor}` : brief(t.output)
     tasks.push([t.id, status(t.status), String(t.attempts), took(t.startedAt, t.finishedAt), note])
   }
-  let out = `${head}\n${tasks.toString()}\n${approvalLines(run)}`
+  let out = `${head}\n${tasks.toString()}\n${approvalLines(run)}${mappedLines(run)}`
   if (!options.attempts) return out
   const attempts = table(['task', 'attempt', 'status', 'worker', 'backoff', 'queue wait', 'ran', 'error'])
   for (const t of run.tasks) {
@@ -86,6 +87,12 @@ export function formatRun(run: RunDetails, trace?: RunTraceLink, options: { atte
     if (sample) out += `sample of bad rows:\n${sample}\n`
   }
   return out
+}
+
+/** One line per mapped task that has instances: the command listing them. */
+function mappedLines(run: RunDetails): string {
+  const lines = run.tasks.filter((t) => t.map && (t.map.total ?? 0) > 0).map((t) => `instances of ${t.id}: baton instances ${run.id} ${t.id}${(t.map!.counts.failed ?? 0) > 0 ? ` [--status failed]` : ''}\n`)
+  return lines.length > 0 ? `\n${lines.join('')}` : ''
 }
 
 /**

@@ -5,6 +5,7 @@ import { registerTriggerCommands } from './commands/triggers.js'
 import { registerObserveCommands } from './commands/observe.js'
 import { registerServiceCommands } from './commands/services.js'
 import { registerDoctorCommand } from './commands/doctor.js'
+import { registerMigrateCommand } from './commands/migrate.js'
 import { registerAccessCommands } from './commands/access.js'
 import { registerOperatorCommands } from './commands/operator.js'
 import { registerPoolCommands } from './commands/pools.js'
@@ -30,5 +31,6 @@ export function buildProgram(): Command {
   registerPoolCommands(program)
   registerServiceCommands(program)
   registerDoctorCommand(program)
+  registerMigrateCommand(program)
   return program
 }

@@ -34,6 +34,7 @@ import { lastLogLinesReader } from './alerts/last-log-lines.js'
 import { watchQueues } from './alerts/queue-watch.js'
 import { drainRunTrace } from './telemetry/run-trace.js'
 import { startCoordinatorMetrics } from './telemetry/coordinator-metrics.js'
+import { registerCoordinatorHealth } from './telemetry/coordinator-health.js'
 import { answerAttemptOwnerQueries } from './ownership/attempt-owner-responder.js'
 
 /** Options of `startCoordinator`. */
@@ -105,7 +106,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const nc = options.nc ?? (await retryWithBackoff(() => connectNats(config.natsUrl, 'baton-coordinator'), { ...startup(), what: natsAt, dispose: (c) => c.close() }))
   const jsm = await retryWithBackoff(
     async () => {
-      const m = await ensureStreams(nc, subjects)
+      const m = await ensureStreams(nc, subjects, { replicas: config.streamReplicas })
       await ensureConsumer(m, subjects.eventsStream, subjects.coordinatorConsumer, subjects.events, { ackWaitMs: COORDINATOR_ACK_WAIT_MS, maxAckPending: 20_000 })
       return m
     },
@@ -124,7 +125,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
 
   const lastLines = lastLogLinesReader(jsm, subjects)
   let relayedOnce = 0
-  const timers = new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting), log)
+  const timers = new PeriodicJob('timers', options.timerIntervalMs ?? 100, () => fireDueTimers(db, definitions, subjects, publisher, new Date(), alerting, new Date(consumer.eventsAppliedUpTo)), log)
   // Attempts waiting for pool or concurrency slots: admitted on every change a batch reports, and
   // on a tick for what no batch here reported (another coordinator's release, a timer's).
   const slotAdmission = new PeriodicJob('slot-admission', options.admissionIntervalMs ?? 200, () => admitWaitingAttempts(db, definitions, subjects, publisher), log)
@@ -162,6 +163,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   await consumer.start()
   for (const j of jobs) j.start()
   const ownership = answerAttemptOwnerQueries(nc, db, subjects, log)
+  const unregisterHealth = registerCoordinatorHealth(nc, db, consumer)
   log.info('coordinator started')
 
   let stopping: Promise<void> | undefined
@@ -169,6 +171,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     db,
     stop() {
       stopping ??= (async () => {
+        unregisterHealth()
         ownership.stop()
         await consumer.stop()
         for (const j of jobs) await j.stop()

@@ -1,5 +1,5 @@
 import type { ConsumerMessages, ConsumerNotification } from '@nats-io/jetstream'
-import { toError, type JetStreamClient, type JsMsg, type Logger } from '@baton/shared'
+import { DURABLE_CONSUME_OPTIONS, toError, type JetStreamClient, type JsMsg, type Logger } from '@baton/shared'
 import type { ConcurrencyLimit } from './concurrency-limit.js'
 
 /**
@@ -35,7 +35,7 @@ export async function startCommandConsumer(deps: {
   onMessage: (msg: JsMsg) => Promise<void>
 }): Promise<CommandConsumer> {
   const consumer = await deps.js.consumers.get(deps.stream, deps.durable)
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: deps.limit.max })
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: deps.limit.max, ...DURABLE_CONSUME_OPTIONS })
   const stopping = new AbortController()
 
   void (async () => {

@@ -7,6 +7,7 @@ import {
   ensureStreams,
   jetstreamClient,
   natsConnectionOptions,
+  registerReadinessCheck,
   retryWithBackoff,
   subjectsFor,
   toError,
@@ -135,7 +136,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     stopMetrics = await startWorkerMetrics(o.config, log)
     await retryWithBackoff(
       async () => {
-        const jsm = await ensureStreams(nc, subjects)
+        const jsm = await ensureStreams(nc, subjects, { replicas: o.config.streamReplicas })
         await ensureConsumer(jsm, subjects.commandsStream, subjects.workerConsumer(o.queue), subjects.command(o.queue), { ackWaitMs: COMMAND_ACK_WAIT_MS })
       },
       { ...startup(), what: `JetStream at ${natsAt}` },
@@ -159,11 +160,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   log.info({ concurrency: o.concurrency, runners: o.runners, handlers: Object.keys(o.handlers) }, 'worker started')
 
   let stopping: Promise<void> | undefined
+  // Ready while it takes commands: NATS answers and it is not stopping (a stopping worker
+  // finishes what runs but takes nothing new). A consumer that ends stops the worker (below).
+  const unregisterReadiness = registerReadinessCheck(`worker.${o.queue}`, async () => {
+    if (stopping) throw new Error('stopping: taking no new commands')
+    if (nc.isClosed()) throw new Error('the NATS connection is closed')
+    await nc.flush()
+  })
   let resolveClosed!: () => void
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
 
   const shutdown = async (): Promise<void> => {
     try {
+      unregisterReadiness()
       stopAnswering()
       consumer.stop()
       await consumer.done

@@ -10,8 +10,13 @@ export interface TaskContext {
   readonly runId: string
   /** Name of the run's workflow. */
   readonly workflow: string
-  /** The task's id within its workflow. */
+  /** The task's id within its workflow; for an instance of a mapped task, `task[i]`. */
   readonly taskId: string
+  /**
+   * An instance of a mapped task (`map:` in the definition): the mapped task's id, this
+   * instance's index in the upstream list and its element. Undefined for any other task.
+   */
+  readonly map?: { readonly task: string; readonly index: number; readonly element: unknown }
   /** The run's partition (e.g. `2026-06-01`), null for unpartitioned runs. */
   readonly partition: string | null
   /** The run's params. */
@@ -68,5 +73,6 @@ export function createTaskContext(
     span: parts.span,
     workerId: parts.workerId,
     queue: parts.queue,
+    ...(command.map ? { map: command.map } : {}),
   })
 }

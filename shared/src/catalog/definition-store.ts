@@ -3,6 +3,7 @@ import type { Db } from '../db/connect.js'
 import { BatonError, NotFoundError, ValidationError, type ValidationIssue } from '../errors.js'
 import { compileWorkflow, type CompiledWorkflow } from '../definition/compile.js'
 import { nextFireTime } from '../schedule/cron-schedule.js'
+import { declarePools } from './pools.js'
 
 /** What `deployWorkflow` did. */
 export interface DeployResult {
@@ -22,6 +23,8 @@ export interface DeployResult {
  */
 export async function deployWorkflow(db: Db, wf: CompiledWorkflow, now: Date = new Date(), options: { readonly by?: string } = {}): Promise<DeployResult> {
   return db.transaction().execute(async (trx) => {
+    // Declared pools first: the tasks' pool check then sees the ones this deploy created.
+    await declarePools(trx, wf.definition, options.by ?? 'unknown')
     await checkPools(trx, wf)
     await checkSubWorkflows(trx, wf)
     await trx

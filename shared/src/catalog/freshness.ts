@@ -54,7 +54,7 @@ interface LatestRun {
 /** What a run still lacks, task by task: failed ones first, then what runs or waits. */
 async function runGaps(db: Db, run: LatestRun): Promise<string[]> {
   if (run.status === 'succeeded') return []
-  const tasks = await db.selectFrom('task_states').select(['task_id', 'status']).where('run_id', '=', run.id).where('status', 'in', ['failed', 'running', 'retrying', 'queued', 'cancelled']).orderBy('task_id').execute()
+  const tasks = await db.selectFrom('task_states').select(['task_id', 'status']).where('run_id', '=', run.id).where('map_of', 'is', null).where('status', 'in', ['failed', 'running', 'retrying', 'queued', 'cancelled']).orderBy('task_id').execute()
   const by = (st: string): string[] => tasks.filter((t) => t.status === st).map((t) => t.task_id)
   const gaps = [...by('failed').map((t) => `${t} failed`), ...by('cancelled').map((t) => `${t} cancelled`)]
   const busy = [...by('running'), ...by('retrying'), ...by('queued')]
@@ -85,10 +85,10 @@ export async function getFreshness(db: Db, now: Date = new Date(), workflow?: st
     const tz = def.when?.timezone ?? def.schedule?.timezone ?? 'UTC'
     const latest = await sql<LatestRun>`
       SELECT id, partition, status, finished_at, created_at FROM runs WHERE workflow = ${name}
-      ORDER BY partition DESC NULLS LAST, created_at DESC LIMIT 1`.execute(db)
+      ORDER BY partition DESC NULLS LAST, created_at DESC, id DESC LIMIT 1`.execute(db)
     const success = await sql<{ partition: string | null; finished_at: Date }>`
       SELECT partition, finished_at FROM runs WHERE workflow = ${name} AND status = 'succeeded'
-      ORDER BY partition DESC NULLS LAST, finished_at DESC LIMIT 1`.execute(db)
+      ORDER BY partition DESC NULLS LAST, finished_at DESC, id DESC LIMIT 1`.execute(db)
     const l = latest.rows[0]
     const ok = success.rows[0]
     const exp = expected(kind, tz, now)

@@ -104,3 +104,34 @@ export async function listPools(db: Db): Promise<PoolView[]> {
     FROM pools p ORDER BY p.name`.execute(db)
   return rows.rows.map((r) => ({ name: r.name, slots: r.slots, fairShare: r.fair_share, weights: r.weights, description: r.description, used: r.used, waiting: r.waiting, updatedBy: r.updated_by, updatedAt: r.updated_at }))
 }
+
+/**
+ * Creates the pools a definition declares (`pools:`) that do not exist yet, as deploy of
+ * `workflow` by `by`; a declared pool that exists must agree with the declaration (its slots, and
+ * its fair share when declared), else the deploy is refused naming the pool, both sizes and who
+ * set it. Pools stay one shared row each: a definition never resizes a pool another relies on.
+ */
+export async function declarePools(db: Db, def: WorkflowDefinition, by: string): Promise<void> {
+  const declared = Object.entries(def.pools ?? {})
+  if (declared.length === 0) return
+  const issues: ValidationIssue[] = []
+  for (const [name, spec] of declared.sort(([a], [b]) => (a < b ? -1 : 1))) {
+    // The lock `baton pools set` takes: the row is read and, when missing, created once.
+    const row = await db.selectFrom('pools').select(['slots', 'fair_share', 'updated_by']).where('name', '=', name).forUpdate().executeTakeFirst()
+    if (!row) {
+      await db
+        .insertInto('pools')
+        .values({ name, slots: spec.slots, fair_share: spec.fairShare ?? false, weights: JSON.stringify({}), description: spec.description ?? null, updated_by: `deploy of ${def.name} by ${by}`, updated_at: new Date() })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute()
+      continue
+    }
+    if (row.slots !== spec.slots) {
+      issues.push({ path: `pools.${name}.slots`, reason: `pool '${name}' has ${row.slots} slots (set by ${row.updated_by}); this definition declares ${spec.slots}: change the pool with baton pools set ${name} --slots ${spec.slots}, or declare ${row.slots}` })
+    }
+    if (spec.fairShare !== undefined && row.fair_share !== spec.fairShare) {
+      issues.push({ path: `pools.${name}.fairShare`, reason: `pool '${name}' has fair share ${row.fair_share ? 'on' : 'off'} (set by ${row.updated_by}); this definition declares it ${spec.fairShare ? 'on' : 'off'}` })
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues)
+}

@@ -1,36 +1,12 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { RunStatus, TaskKind, TaskStatus } from '../status.js'
+import { mapInstanceCounts, mappedTasksOf, type TaskMap } from './map-instances.js'
 import { getRunContext, type RunContext } from './run-context.js'
 import { slotWaitReasons } from './slot-waits.js'
+import { attemptDetailsByTask, iso, type AttemptDetails, type CheckResult } from './task-attempts.js'
 
-/** A data-quality check's verdict, as the check task returned it (`{ passed, details, sample }`). */
-export interface CheckResult {
-  passed: boolean
-  details: unknown
-  /** A few offending rows, when the check returned them. */
-  sample: unknown
-}
-
-/** One attempt of a task: when it was queued, started and finished, and what came of it. */
-export interface AttemptDetails {
-  attempt: number
-  status: string
-  workerId: string | null
-  queuedAt: string | null
-  startedAt: string | null
-  finishedAt: string | null
-  /** Waiting in the queue for a worker (queued → started), ms. */
-  queueWaitMs: number | null
-  /** Running (started → finished), ms. */
-  durationMs: number | null
-  /** The retry backoff before this attempt (the previous attempt's end → this one queued), ms. */
-  backoffMs: number | null
-  output: unknown
-  error: unknown
-  /** A check task's verdict, when this attempt was one. */
-  check: CheckResult | null
-}
+export type { AttemptDetails, CheckResult } from './task-attempts.js'
 
 /** One task of a run as shown by `baton run --json` and the API. */
 export interface TaskDetails {
@@ -57,6 +33,8 @@ export interface TaskDetails {
   finishedAt: string | null
   /** A queued task not yet sent to a worker: the slots it waits for ("pool warehouse full 4/4, 12 waiting, position 3"); else null. */
   waitingFor: string | null
+  /** A mapped task: what it maps over and its instances' counts by status (`listMapInstances` pages through them); else null. */
+  map: TaskMap | null
 }
 
 /** A run as shown by `baton run --json` and the API. */
@@ -82,16 +60,6 @@ export interface RunDetails {
   children: { runId: string; workflow: string; status: RunStatus; taskId: string; attempt: number }[]
 }
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
-const between = (from: Date | string | null, to: Date | string | null): number | null => (from === null || to === null ? null : Math.max(0, new Date(to).getTime() - new Date(from).getTime()))
-
-/** A check verdict from an attempt's output (a passed check) or details (a failed one: `details.check`). */
-function checkOf(output: unknown, details: unknown): CheckResult | null {
-  const v = ((details as { check?: unknown } | null)?.check ?? output) as { passed?: unknown; details?: unknown; sample?: unknown } | null
-  if (v === null || typeof v !== 'object' || typeof v.passed !== 'boolean') return null
-  return { passed: v.passed, details: v.details ?? null, sample: v.sample ?? null }
-}
-
 /** Task id → position in a topological order (ties by name), for display. */
 function topologicalOrder(tasks: Record<string, { after?: string[] }>): Map<string, number> {
   const order = new Map<string, number>()
@@ -107,35 +75,31 @@ function topologicalOrder(tasks: Record<string, { after?: string[] }>): Map<stri
   return order
 }
 
+/** A task's `map` from its definition's and its row's: null for a task that is not mapped. */
+function mapOf(spec: Pick<TaskMap, 'from' | 'key' | 'reduce'> | undefined, total: number | null, counts: TaskMap['counts'] | undefined): TaskMap | null {
+  return spec ? { ...spec, total, counts: counts ?? {} } : null
+}
+
 /** A run with its tasks in definition order (topological by `after`), or undefined. */
 export async function getRunDetails(db: Db, runId: string): Promise<RunDetails | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(runId)) return undefined
   const run = await db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst()
   if (!run) return undefined
-  const tasks = await db.selectFrom('task_states').selectAll().where('run_id', '=', runId).execute()
-  const attemptRows = await db.selectFrom('task_attempts').selectAll().where('run_id', '=', runId).orderBy('task_id').orderBy('attempt').execute()
-  const attemptsByTask = new Map<string, AttemptDetails[]>()
-  const previousEnd = new Map<string, Date | null>()
-  for (const a of attemptRows) {
-    const list = attemptsByTask.get(a.task_id) ?? []
-    const prevEnd = previousEnd.get(a.task_id) ?? null
-    list.push({
-      attempt: a.attempt,
-      status: a.status,
-      workerId: a.worker_id,
-      queuedAt: iso(a.queued_at),
-      startedAt: iso(a.started_at),
-      finishedAt: iso(a.finished_at),
-      queueWaitMs: between(a.queued_at, a.started_at),
-      durationMs: between(a.started_at, a.finished_at),
-      backoffMs: a.attempt > 1 ? between(prevEnd, a.queued_at) : null,
-      output: a.output,
-      error: a.error,
-      check: checkOf(a.output, a.details),
-    })
-    attemptsByTask.set(a.task_id, list)
-    previousEnd.set(a.task_id, a.finished_at)
-  }
+  // Instances of mapped tasks (`load[3]`, up to 100,000 per task) are left out: their counts stand in.
+  const tasks = await db.selectFrom('task_states').selectAll().where('run_id', '=', runId).where('map_of', 'is', null).execute()
+  const ids = tasks.map((t) => t.task_id)
+  const attemptRows =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('task_attempts')
+          .selectAll()
+          .where('run_id', '=', runId)
+          .where('task_id', '=', sql<string>`ANY(${ids}::text[])`)
+          .orderBy('task_id')
+          .orderBy('attempt')
+          .execute()
+  const attemptsByTask = attemptDetailsByTask(attemptRows)
   const def = await db.selectFrom('workflow_versions').select('definition').where('hash', '=', run.version_hash).executeTakeFirst()
   const kinds = (def?.definition as { tasks?: Record<string, { kind?: string; after?: string[] }> } | undefined)?.tasks ?? {}
   const order = topologicalOrder((def?.definition as { tasks?: Record<string, { after?: string[] }> } | undefined)?.tasks ?? {})
@@ -150,7 +114,10 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       if (timer) deadlines.set(t.task_id, iso(timer.fire_at)!)
     }
   }
-  const waitReasons = tasks.some((t) => t.status === 'queued') ? await slotWaitReasons(db, runId) : new Map<string, string>()
+  const queued = tasks.filter((t) => t.status === 'queued').map((t) => t.task_id)
+  const waitReasons = queued.length > 0 ? await slotWaitReasons(db, runId, queued) : new Map<string, string>()
+  const mapped = mappedTasksOf((def?.definition as { tasks?: Record<string, { map?: unknown }> } | undefined)?.tasks ?? {})
+  const counts = mapped.size > 0 ? await mapInstanceCounts(db, runId) : new Map<string, TaskMap['counts']>()
   const children = await db.selectFrom('runs').select(['id', 'workflow', 'status', 'parent_task_id', 'parent_attempt']).where('parent_run_id', '=', runId).orderBy('created_at').orderBy('id').execute()
   return {
     id: run.id,
@@ -183,6 +150,7 @@ export async function getRunDetails(db: Db, runId: string): Promise<RunDetails |
       startedAt: iso(t.started_at),
       finishedAt: iso(t.finished_at),
       waitingFor: t.status === 'queued' ? (waitReasons.get(t.task_id) ?? null) : null,
+      map: mapOf(mapped.get(t.task_id), t.map_total, counts.get(t.task_id)),
     })),
     parent: run.parent_run_id ? { runId: run.parent_run_id, taskId: run.parent_task_id!, attempt: run.parent_attempt! } : null,
     children: children.map((c) => ({ runId: c.id, workflow: c.workflow, status: c.status as RunStatus, taskId: c.parent_task_id!, attempt: c.parent_attempt! })),
@@ -244,6 +212,7 @@ export async function listRuns(db: Db, filter: RunFilter = {}): Promise<RunSumma
   const errors = new Map<string, { taskId: string; message: string }>()
   if (failed.length > 0) {
     // The earliest task that failed in each run: the cause; what it held back is upstream_failed.
+    // Tasks failed in one batch share finished_at: the task id breaks the tie, so a run always names one cause.
     const first = await db
       .selectFrom('task_states')
       .select(['run_id', 'task_id', 'error'])
@@ -252,6 +221,7 @@ export async function listRuns(db: Db, filter: RunFilter = {}): Promise<RunSumma
       .where('status', '=', 'failed')
       .orderBy('run_id')
       .orderBy('finished_at')
+      .orderBy('task_id')
       .execute()
     for (const f of first) errors.set(f.run_id, { taskId: f.task_id, message: (f.error as { message?: string } | null)?.message ?? 'failed' })
     // A failed check says more through its own details ("2 rows with negative revenue") than

@@ -67,6 +67,8 @@ export async function getRunGrid(db: Db, workflow: string, order: readonly strin
           .selectFrom('task_states')
           .select(['run_id', 'task_id', 'status', 'attempt', 'started_at', 'finished_at'])
           .where('run_id', '=', sql<string>`ANY(${page.map((r) => r.id)}::uuid[])`)
+          // A mapped task is one cell (its own row); its instances (`load[3]`, up to 100,000) are not.
+          .where('map_of', 'is', null)
           .execute()
   const index = new Map(order.map((t, i) => [t, i]))
   const tasks = [...order]

@@ -97,7 +97,7 @@ export async function getWorkflowDetails(db: Db, name: string, options: { fireTi
       cron: def.schedule.cron,
       timezone: def.schedule.timezone,
       catchup: def.schedule.catchup,
-      maxActiveRuns: def.schedule.maxActiveRuns ?? null,
+      maxActiveRuns: def.maxActiveRuns ?? def.schedule.maxActiveRuns ?? null,
       nextFireTimes: ticks.map((t) => ({ at: t.toISOString(), local: local(t, def.schedule!.timezone) })),
     }
   }

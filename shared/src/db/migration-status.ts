@@ -1,6 +1,5 @@
-import { sql } from 'kysely'
-import type { Db } from './connect.js'
-import { MIGRATION_NAMES } from './migrate.js'
+import { sql, type Kysely } from 'kysely'
+import { MIGRATION_NAMES } from './migration-list.js'
 
 /** How a namespace's schema stands against the migrations this code knows. */
 export interface MigrationStatus {
@@ -18,9 +17,10 @@ export interface MigrationStatus {
 
 /**
  * Reads which migrations a namespace has applied, without creating or locking anything (what
- * `baton doctor` reports). `db` may be bound to any schema: the namespace is named explicitly.
+ * `baton doctor` reports, and what `migrateToLatest` checks first). `db` may be bound to any
+ * schema, typed or not: the namespace is named explicitly.
  */
-export async function migrationStatus(db: Db, namespace: string): Promise<MigrationStatus> {
+export async function migrationStatus(db: Kysely<any>, namespace: string): Promise<MigrationStatus> {
   const known = MIGRATION_NAMES
   const schema = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${namespace}`.execute(db)
   if (schema.rows[0]?.n !== 1) return { schemaExists: false, applied: [], pending: [...known], unknown: [], known }

@@ -85,6 +85,18 @@ export interface TaskStatesTable {
   updated_at: GeneratedTimestamp
   /** Attempts before an operator reopened the task: its retry budget counts from here. */
   attempt_base: Generated<number>
+  /** An instance of a mapped task (`task[i]`): the mapped task's id, else null. */
+  map_of: string | null
+  /** An instance's index in the upstream list. */
+  map_index: number | null
+  /** An instance's element of the upstream list. */
+  map_element: Json | null
+  /** A mapped task: how many instances it has (null until its list was read). */
+  map_total: number | null
+  /** A mapped task: its instances that succeeded. */
+  map_succeeded: Generated<number>
+  /** A mapped task: its instances that failed (after their retries). */
+  map_failed: Generated<number>
 }
 
 /** One attempt at a task. */

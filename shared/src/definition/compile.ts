@@ -9,6 +9,7 @@ import { definitionIssues } from './issues.js'
 import { paramsSchemaIssues } from './params-schema.js'
 import { suggestionFor } from './suggest.js'
 import { admissionOf, type TaskAdmission } from './admission.js'
+import { afterWithMapSource, CompiledTasks, DEFAULT_MAX_MAP_INSTANCES, mapIssues, mapSpecOf, type MapSpec } from './map-instances.js'
 
 export { poolGroupKey, taskGroupKey, type TaskAdmission } from './admission.js'
 
@@ -39,6 +40,8 @@ export interface CompiledTask {
    * concurrency across runs), with its priority; absent: the command is sent at once.
    */
   readonly admission?: TaskAdmission
+  /** `map`: the task runs once per element of an upstream list (instances `id[i]`). */
+  readonly map?: MapSpec
 }
 
 /** A validated workflow: the normalised definition, its content hash, and the compiled DAG. */
@@ -58,6 +61,8 @@ export interface CompiledWorkflow {
   readonly partitionKind: 'date' | 'hour' | 'key'
   /** Timezone of readiness `expectBy` times of day (`when.timezone`, else `schedule.timezone`, else UTC); cron ticks use `schedule.timezone`. */
   readonly timezone: string
+  /** Most instances one mapped task may have in a run (`maxMapInstances`, default 100,000). */
+  readonly maxMapInstances: number
 }
 
 /** JSON with object keys sorted, so equal definitions hash equally. */
@@ -145,7 +150,14 @@ export function checkWorkflow(input: unknown): DefinitionCheck {
   issues.push(...timingIssues(raw))
   if (raw.params !== null && typeof raw.params === 'object' && !Array.isArray(raw.params)) issues.push(...paramsSchemaIssues(raw.params as Record<string, unknown>))
   if (!parsed.success || issues.length > 0) return { issues: dedupe(issues) }
-  return { issues: [], workflow: build(parsed.data) }
+  return { issues: [], workflow: build(withMapSources(parsed.data)) }
+}
+
+/** The definition with each mapped task's source in its `after` (a mapped task waits for its list). */
+function withMapSources(def: WorkflowDefinition): WorkflowDefinition {
+  if (!Object.values(def.tasks).some((t) => t.map !== undefined)) return def
+  const tasks = Object.fromEntries(Object.entries(def.tasks).map(([id, t]) => [id, t.map === undefined ? t : { ...t, after: afterWithMapSource(t.after, t.map) }]))
+  return { ...def, tasks }
 }
 
 function withoutSchemaKey(input: unknown): unknown {
@@ -197,7 +209,8 @@ function rawTasks(raw: RawDefinition): Record<string, RawTask> {
   for (const [id, t] of Object.entries(raw.tasks as Record<string, unknown>)) {
     if (t === null || typeof t !== 'object' || Array.isArray(t)) continue
     const after = (t as { after?: unknown }).after
-    out[id] = { ...(t as object), after: Array.isArray(after) ? after.filter((a): a is string => typeof a === 'string') : [] } as RawTask
+    const listed = Array.isArray(after) ? after.filter((a): a is string => typeof a === 'string') : []
+    out[id] = { ...(t as object), after: afterWithMapSource(listed, (t as { map?: unknown }).map) } as RawTask
   }
   return out
 }
@@ -233,6 +246,7 @@ function graphIssues(tasks: Record<string, RawTask>): ValidationIssue[] {
       issues.push({ path: `tasks.${id}.kind`, reason: `branch task '${id}' has no downstream task to choose: list it in the 'after' of the tasks it chooses between` })
     }
   }
+  issues.push(...mapIssues(tasks))
   if (issues.length === 0) {
     const cycle = findCycle(tasks)
     if (cycle) issues.push({ path: 'tasks', reason: `dependency cycle: ${cycle.join(' → ')}` })
@@ -272,6 +286,8 @@ function timingIssues(raw: RawDefinition): ValidationIssue[] {
     checkTimeout(t.timeout, `tasks.${id}.timeout`)
     checkRetry(t.retry, `tasks.${id}.retry`)
   }
+  const twice = (raw as { maxActiveRuns?: unknown; schedule?: { maxActiveRuns?: unknown } })
+  if (twice.maxActiveRuns !== undefined && twice.schedule?.maxActiveRuns !== undefined) issues.push({ path: 'maxActiveRuns', reason: 'set maxActiveRuns once: at the top (every trigger) or in schedule, not both' })
   if (typeof raw.when?.expectBy === 'string') issues.push(...validateExpectBy(raw.when.expectBy))
   if (typeof raw.sla?.finishBy === 'string') issues.push(...validateExpectBy(raw.sla.finishBy, 'sla.finishBy'))
   if (typeof raw.when?.timezone === 'string') issues.push(...validateSchedule({ cron: '0 0 * * *', timezone: raw.when.timezone }, 'when'))
@@ -303,7 +319,7 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
   const downstream = new Map<string, string[]>(ids.map((id) => [id, []]))
   for (const id of ids) for (const up of def.tasks[id]!.after) downstream.get(up)?.push(id)
   const ms = (value: string | number | undefined): number | undefined => (value === undefined ? undefined : parseDuration(value))
-  const tasks = new Map<string, CompiledTask>()
+  const tasks = new CompiledTasks()
   for (const id of ids) {
     const t = def.tasks[id]!
     const retry = t.retry ?? def.defaults?.retry
@@ -337,6 +353,7 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
         ...(scheduleToStartMs !== undefined ? { scheduleToStartMs } : {}),
       },
       ...admissionOf(def, id),
+      ...(t.map !== undefined ? { map: mapSpecOf(t.map) } : {}),
       ...(t.run && 'workflow' in t.run ? { subWorkflow: { workflow: t.run.workflow, params: t.run.params ?? {}, ...(t.run.partition !== undefined ? { partition: t.run.partition } : {}) } } : {}),
     })
   }
@@ -345,5 +362,5 @@ function build(def: WorkflowDefinition): CompiledWorkflow {
   const order = topologicalOrder(def.tasks)
   // Approval and sub-workflow tasks take no worker: their queue is not one a worker must serve.
   const queues = [...new Set([...tasks.values()].filter((t) => t.kind !== 'approval' && !t.subWorkflow).map((t) => t.queue))].sort()
-  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, order, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC' })
+  return Object.freeze({ name: def.name, hash, definition: def, tasks, roots, order, queues, partitionKind: def.when?.partition ?? def.schedule?.partition ?? 'date', timezone: def.when?.timezone ?? def.schedule?.timezone ?? 'UTC', maxMapInstances: def.maxMapInstances ?? DEFAULT_MAX_MAP_INSTANCES })
 }

@@ -83,6 +83,25 @@ export const SubWorkflowRunSchema = z
 /** How a task runs when it has no TypeScript handler. */
 export const RunSpecSchema = z.union([ShRunSchema, HttpRunSchema, SubWorkflowRunSchema])
 
+/** Dynamic fan-out: the upstream list a mapped task runs over. */
+export const MapSchema = z.union([
+  z.string().regex(NAME, nameRule).describe('The upstream task whose output is the list (the output itself must be a JSON array).'),
+  z
+    .strictObject({
+      from: z.string().regex(NAME, nameRule).describe('The upstream task whose output holds the list. It becomes an upstream of this task if `after` does not list it.'),
+      key: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, _ or - (at most 100 chars)')
+        .optional()
+        .describe('The field of that output holding the list (e.g. files for { files: [...] }). Default: the output is the list.'),
+      reduce: z
+        .boolean()
+        .optional()
+        .describe('true: downstream tasks receive { count, succeeded, failed, failures } (the first 100 failures with index and error) instead of every output. Default false.'),
+    })
+    .describe('The list and how downstream tasks receive the results.'),
+])
+
 /** One task of a workflow. */
 export const TaskSchema = z
   .strictObject({
@@ -125,6 +144,9 @@ export const TaskSchema = z
     slots: z.number().int().min(1).max(10_000).optional().describe('Slots of `pool` the task takes. Default 1; at most the pool\'s size.'),
     concurrency: z.number().int().min(1).max(1_000_000).optional().describe('At most this many attempts of this task (across all runs of the workflow) queued for a worker or running at once; the others wait `queued`.'),
     priority: z.number().int().min(-1000).max(1000).optional().describe("Higher first when tasks wait for the same slots (pool or concurrency). Default: the workflow's `priority`, else 0."),
+    map: MapSchema.optional().describe(
+      "Dynamic fan-out: run this task once per element of an upstream task's output list (an instance `task[i]` each, with its own attempts, retries and timeouts). Downstream tasks wait for every instance and receive their outputs as a list (with `reduce`, a summary). No elements: the task is skipped.",
+    ),
   })
   .describe('One task.')
 
@@ -176,6 +198,34 @@ export const WorkflowDefinitionSchema = z
     owner: z.string().min(1).optional().describe('Owner alerted about the workflow (see the alert routing file); tasks inherit it.'),
     description: z.string().max(5000).optional().describe('Free text, at most 5000 characters.'),
     priority: z.number().int().min(-1000).max(1000).optional().describe('Priority of its tasks waiting for slots (pools, task concurrency), unless a task sets its own: higher first. Default 0.'),
+    maxActiveRuns: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('At most this many runs of the workflow running at once, however they were triggered (backfills keep their own concurrency); the others wait queued, oldest first. Same as schedule.maxActiveRuns, which it replaces: set one of them.'),
+    pools: z
+      .record(
+        z.string().regex(NAME, nameRule),
+        z
+          .strictObject({
+            slots: z.number().int().min(1).max(10_000).describe('How many slots the pool has.'),
+            fairShare: z.boolean().optional().describe('Split a full pool between owners by weight instead of by priority alone. Default false.'),
+            description: z.string().max(2000).optional().describe('Free text.'),
+          })
+          .describe('One pool.'),
+      )
+      .optional()
+      .describe(
+        'Pools this workflow relies on, by name. Deploy creates a missing one with this size; an existing one must have the same size (and fair share, when declared), else the deploy is refused naming both (change it with `baton pools set`). Pools are shared: any workflow may use them.',
+      ),
+    maxMapInstances: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe('Most instances one mapped task may have in a run; a longer list fails the task (map_too_large). Default 100000.'),
     schedule: ScheduleSchema.optional(),
     when: ReadinessSchema.optional(),
     /** JSON Schema of the run params (the TS DSL converts its zod schema to this). */

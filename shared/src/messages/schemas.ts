@@ -14,6 +14,8 @@ export const MAX_OUTPUT_BYTES = 256 * 1024
 
 const Id = z.string().min(1).max(200)
 const Name = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be letters, digits, _ or - (at most 100 chars)')
+/** A task's id, or an instance of a mapped task: `load[3]`. */
+const TaskId = z.string().regex(/^[A-Za-z0-9_-]{1,100}(\[\d{1,7}\])?$/, 'must be letters, digits, _ or - (at most 100 chars), or a mapped instance task[i]')
 const Partition = z.string().min(1).max(200)
 const JsonRecord = z.record(z.string(), z.unknown())
 
@@ -49,7 +51,7 @@ export type TaskEventType = (typeof TaskEventType)[keyof typeof TaskEventType]
 export const TaskEventSchema = z.object({
   id: Id,
   runId: z.uuid(),
-  taskId: Name,
+  taskId: TaskId,
   attempt: z.number().int().min(1),
   type: z.enum(['started', 'heartbeat', 'succeeded', 'failed']),
   workerId: z.string().min(1).max(200),
@@ -156,7 +158,7 @@ export const CommandTaskSchema = z.object({
 export const TaskCommandSchema = z.object({
   id: Id,
   runId: z.uuid(),
-  taskId: Name,
+  taskId: TaskId,
   attempt: z.number().int().min(1),
   workflow: Name,
   partition: z.string().nullable(),
@@ -168,6 +170,8 @@ export const TaskCommandSchema = z.object({
   traceparent: z.string(),
   queue: z.string(),
   task: CommandTaskSchema,
+  /** An instance of a mapped task: the mapped task, the instance's index and its element of the list. */
+  map: z.object({ task: Name, index: z.number().int().min(0), element: z.unknown() }).optional(),
 })
 /** A task command. */
 export type TaskCommand = z.infer<typeof TaskCommandSchema>
@@ -175,7 +179,7 @@ export type TaskCommand = z.infer<typeof TaskCommandSchema>
 /** `<ns>.control.abort` (core NATS, best effort): stop an attempt that no longer counts. */
 export const AbortNoticeSchema = z.object({
   runId: z.uuid(),
-  taskId: Name.optional(),
+  taskId: TaskId.optional(),
   attempt: z.number().int().min(1).optional(),
   workerId: z.string().optional(),
   reason: z.string(),

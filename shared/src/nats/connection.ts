@@ -6,21 +6,18 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
   type JetStreamClient,
   type JetStreamManager,
   type PubAck,
 } from '@nats-io/jetstream'
 import { UnavailableError } from '../errors.js'
 import type { Subjects } from './subjects.js'
-import { taskLogStreamConfig } from './task-log-stream.js'
+import { checkReplicasSupported, namespaceStreamConfigs, streamUpdateConfig, type NamespaceStreamConfig } from './stream-configs.js'
+
+export { DUPLICATE_WINDOW_MS } from './stream-configs.js'
 
 export type { NatsConnection } from '@nats-io/transport-node'
 export type { JetStreamClient, JetStreamManager, JsMsg, PubAck } from '@nats-io/jetstream'
-
-/** Window within which JetStream drops a re-published message with the same `Nats-Msg-Id`. */
-export const DUPLICATE_WINDOW_MS = 10 * 60_000
 
 /**
  * Splits `nats://user:pass@host:port,…` (or `nats://token@host`) into servers and credentials:
@@ -79,54 +76,67 @@ export async function publishJson(js: JetStreamClient, subject: string, id: stri
   return js.publish(subject, encodeJson(body), { msgID: id, headers: h, timeout: 5000 })
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, config: NamespaceStreamConfig): Promise<void> {
   try {
-    await jsm.streams.info(config.name!)
-    await jsm.streams.update(config.name!, config)
+    const existing = await jsm.streams.info(config.name)
+    await jsm.streams.update(config.name, streamUpdateConfig(config, existing.config))
   } catch (e) {
     if (!/not found/i.test((e as Error).message)) throw e
     try {
       await jsm.streams.add(config)
     } catch (e2) {
       // Another process created it between our info() and add(): fine when it now exists.
-      await jsm.streams.info(config.name!).catch(() => {
+      await jsm.streams.info(config.name).catch(() => {
         throw e2
       })
     }
   }
 }
 
-const DAY_MS = 24 * 3600_000
-
-/** A stream of the namespace: file storage, de-duplication window and message size in common. */
-function streamConfig(name: string, subject: string, retention: RetentionPolicy, maxAgeMs?: number): Parameters<JetStreamManager['streams']['add']>[0] {
-  return {
-    name,
-    subjects: [subject],
-    retention,
-    storage: StorageType.File,
-    ...(maxAgeMs ? { max_age: nanos(maxAgeMs) } : {}),
-    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-    max_msg_size: 1024 * 1024,
-  }
+/** How `ensureStreams` provisions. */
+export interface EnsureStreamsOptions {
+  /**
+   * Replicas of every stream (`BatonConfig.streamReplicas`): set on create and on update.
+   * Undefined: new streams get the server's default (R1), existing ones keep theirs.
+   */
+  readonly replicas?: number | undefined
 }
 
 /**
  * Creates or updates the namespace's streams (idempotent; safe when several processes start at
- * once). Events (7 days) and alerts (30 days) are kept by limits; commands use work-queue
- * retention so an acknowledged command is gone and each is delivered to one worker of its
- * queue; task logs have their own limits (see task-log-stream.ts).
+ * once); see `namespaceStreamConfigs` for what each keeps. A replica count above 1 on a server
+ * outside a cluster is a ValidationError (CONFIG_INVALID), not something to retry.
  */
-export async function ensureStreams(nc: NatsConnection, s: Subjects): Promise<JetStreamManager> {
+export async function ensureStreams(nc: NatsConnection, s: Subjects, options: EnsureStreamsOptions = {}): Promise<JetStreamManager> {
+  checkReplicasSupported(options.replicas, nc.info?.cluster, nc.info?.server_name ?? 'this server')
   const jsm = await jetstreamManager(nc)
-  await ensureStream(jsm, streamConfig(s.eventsStream, s.events, RetentionPolicy.Limits, 7 * DAY_MS))
-  await ensureStream(jsm, streamConfig(s.commandsStream, s.commands, RetentionPolicy.Workqueue))
-  await ensureStream(jsm, streamConfig(s.alertsStream, s.alerts, RetentionPolicy.Limits, 30 * DAY_MS))
-  await ensureStream(jsm, taskLogStreamConfig(s))
+  for (const config of namespaceStreamConfigs(s, options.replicas)) await ensureStream(jsm, config)
   return jsm
 }
 
-/** Creates (or keeps) a durable pull consumer with explicit acks. */
+/**
+ * Options of every `consume()` of a durable consumer (the coordinators' events, a worker queue's
+ * commands). When the server leading a consumer dies, nats-server 2.9 drops the pull requests it
+ * held without a word (2.10 sends 409 "Leadership Change"), and a client still connected to a live
+ * node cannot tell. nats.js notices only by missed idle heartbeats, then asks for consumer info
+ * before pulling again, which times out (5 s) and backs off by `expires` (30 s) until a new
+ * leader is elected. Measured on a local 3-node 2.9.10 cluster, from SIGKILL of the consumer
+ * leader to the first message published after it: 44.5 s with the defaults, 11–12.6 s with a 5 s
+ * expiry, 6.5–8.5 s like this (the election itself took 5.1–10.2 s). `bind` re-pulls without the
+ * info; a 1 s heartbeat notices a lost pull after two silent seconds (a busy event loop only
+ * delays the check: it takes two ticks with no heartbeat) and costs one small server message a
+ * second per idle consumer. The price of `bind`: a deleted consumer is not reported, the client
+ * keeps pulling.
+ */
+export const DURABLE_CONSUME_OPTIONS = { bind: true, idle_heartbeat: 1000 } as const
+
+/**
+ * Creates (or keeps) a durable pull consumer with explicit acks. Its `num_replicas` is 0 on
+ * create and on every update: the consumer has its stream's replicas and follows when they
+ * change (nats-server 2.9.10 takes 0-replica consumers along on an R1→R3 stream edit, and turns
+ * an R1 consumer of an R3 stream into R3 on an update to 0): a consumer on fewer servers than
+ * its stream would lose its acks and position with one node.
+ */
 export async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
@@ -142,10 +152,11 @@ export async function ensureConsumer(
     ack_wait: nanos(options.ackWaitMs ?? 30_000),
     max_ack_pending: options.maxAckPending ?? 20_000,
     max_deliver: -1,
+    num_replicas: 0,
   }
   try {
     await jsm.consumers.info(stream, durable)
-    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending })
+    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending, num_replicas: 0 })
   } catch (e) {
     if (!/not found/i.test((e as Error).message)) throw e
     try {

@@ -11,7 +11,9 @@ import {
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider } from '@opentelemetry/sdk-metrics'
+import type { Server } from 'node:http'
 import { UnavailableError } from '../errors.js'
+import { closeProcessEndpoint, serveProcessEndpoint } from './process-endpoint.js'
 
 /**
  * Baton's metrics: the one module that owns the OpenTelemetry MeterProvider and its Prometheus
@@ -51,7 +53,11 @@ export interface QueueGauge {
 export interface GaugeSample {
   readonly queues?: readonly QueueGauge[]
   readonly outboxBacklog?: number
+  /** Age of the oldest outbox row, by the database's clock (0 when the outbox is empty). */
+  readonly outboxOldestSeconds?: number
   readonly timerLagSeconds?: number
+  /** Events stored in JetStream and not yet applied: the coordinators' consumer's pending plus unacknowledged. */
+  readonly eventsWaiting?: number
 }
 
 /** Every instrument, created once per process. */
@@ -74,6 +80,8 @@ export interface BatonMetrics {
   readonly workerInvalidCommands: CounterMetric<{ queue: string }>
   readonly taskLogRecordsDropped: CounterMetric<{ queue: string; reason: 'buffer_full' | 'gave_up' | 'closed' }>
   readonly taskLogsTruncated: CounterMetric<{ queue: string }>
+  /** Sends of owner alerts, by channel name and whether the receiver accepted them. */
+  readonly alertDeliveries: CounterMetric<{ channel: string; outcome: 'delivered' | 'failed' }>
   /**
    * Registers a source of gauge values, sampled when the endpoint is scraped (at most once a
    * second, bounded by a timeout: a slow source reports its last sample). Returns the unregister.
@@ -156,6 +164,7 @@ const instruments = {
   workerInvalidCommands: counter('baton_worker_invalid_commands_total', 'Command messages terminated because they could not be decoded or validated, by queue'),
   taskLogRecordsDropped: counter('baton_worker_task_log_records_dropped_total', "Task log records not stored, by queue and reason (buffer_full, gave_up, closed)"),
   taskLogsTruncated: counter('baton_worker_task_logs_truncated_total', 'Attempts whose task log reached BATON_TASK_LOG_MAX_BYTES, by queue'),
+  alertDeliveries: counter('baton_alert_deliveries_total', "Sends of owner alerts to their channels, by channel and outcome (delivered: the receiver answered 2xx; failed: it refused, did not answer in time or is not configured, and the send is retried with backoff)"),
 }
 
 const metricsObject: BatonMetrics = {
@@ -178,7 +187,9 @@ function bindGauges(meter: Meter): void {
   const lag = gauge('baton_consumer_lag', "Commands delivered to a queue's workers and not yet acknowledged (JetStream num_ack_pending)")
   const workers = gauge('baton_queue_workers', "Pull requests waiting on a queue's consumer, about the idle worker slots polling it (JetStream num_waiting)")
   const backlog = gauge('baton_outbox_backlog', 'Outbox rows committed and not yet published')
+  const outboxOldest = gauge('baton_outbox_oldest_seconds', 'Age of the oldest outbox row not yet published (0 when the outbox is empty)')
   const timerLag = gauge('baton_timer_lag_seconds', 'How late the oldest due timer is (0 when none is due)')
+  const eventsWaiting = gauge('baton_events_waiting', "Events stored in JetStream and not yet applied by a coordinator (the coordinators' consumer's num_pending plus num_ack_pending)")
   meter.addBatchObservableCallback(
     async (result: BatchObservableResult) => {
       for (const s of await Promise.all([...sources].map(sampleOf))) {
@@ -189,10 +200,12 @@ function bindGauges(meter: Meter): void {
           if (q.workers !== undefined) result.observe(workers, q.workers, { queue: q.queue })
         }
         if (s.outboxBacklog !== undefined) result.observe(backlog, s.outboxBacklog)
+        if (s.outboxOldestSeconds !== undefined) result.observe(outboxOldest, s.outboxOldestSeconds)
         if (s.timerLagSeconds !== undefined) result.observe(timerLag, s.timerLagSeconds)
+        if (s.eventsWaiting !== undefined) result.observe(eventsWaiting, s.eventsWaiting)
       }
     },
-    [depth, lag, workers, backlog, timerLag],
+    [depth, lag, workers, backlog, outboxOldest, timerLag, eventsWaiting],
   )
 }
 
@@ -202,10 +215,11 @@ export interface MetricsEndpoint {
   readonly url: string
 }
 
-let running: { users: number; ready: Promise<{ endpoint: MetricsEndpoint; provider: MeterProvider }> } | undefined
+let running: { users: number; ready: Promise<{ endpoint: MetricsEndpoint; provider: MeterProvider; server: Server }> } | undefined
 
 /**
- * Serves `/metrics` on `host:port` (default host 127.0.0.1) and makes the instruments record.
+ * Serves `/metrics` (with `/healthz` and `/readyz`: process-endpoint.ts) on `host:port` (default
+ * host 127.0.0.1) and makes the instruments record.
  * One endpoint per process: a second call (a coordinator and workers in one process) shares
  * the first one's endpoint, whatever port it names. Each call is matched by one `stopMetrics`.
  */
@@ -216,9 +230,10 @@ export async function startMetrics(options: { service: string; port: number; hos
   }
   const host = options.host ?? '127.0.0.1'
   const ready = (async () => {
-    const exporter = new PrometheusExporter({ host, port: options.port, preventServerStart: true, withoutScopeInfo: true })
+    const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+    let server: Server
     try {
-      await exporter.startServer()
+      server = await serveProcessEndpoint(exporter, host, options.port)
     } catch (e) {
       throw new UnavailableError(`cannot serve metrics on ${host}:${options.port}: ${(e as Error).message}`, { cause: e })
     }
@@ -226,7 +241,7 @@ export async function startMetrics(options: { service: string; port: number; hos
     const meter = provider.getMeter('baton')
     for (const i of Object.values(instruments)) i.bind(meter)
     bindGauges(meter)
-    return { endpoint: { url: `http://${host.includes(':') ? `[${host}]` : host}:${options.port}/metrics` }, provider }
+    return { endpoint: { url: `http://${host.includes(':') ? `[${host}]` : host}:${options.port}/metrics` }, provider, server }
   })()
   running = { users: 1, ready }
   try {
@@ -244,8 +259,9 @@ export async function stopMetrics(): Promise<void> {
   running = undefined
   const noop = createNoopMeter()
   for (const i of Object.values(instruments)) i.bind(noop)
-  const { provider } = await ready
+  const { provider, server } = await ready
   await provider.shutdown()
+  await closeProcessEndpoint(server)
 }
 
 /** True while an endpoint is served (shells skip preparing numbers nobody reads). */

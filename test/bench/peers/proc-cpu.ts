@@ -1,16 +1,11 @@
 // CPU seconds of every process involved in a workload run, from /proc (utime + stime, in clock
 // ticks). The servers are whole-server figures: they include whatever else talks to them.
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
+// One reader of /proc for both benches, as baton.ts shares make bench's harness (not a copy).
+// eslint-disable-next-line import-x/no-relative-packages
+import { CLK_TCK, readProcStat, type ProcStat } from '../process-cpu.js'
 
-/** Clock ticks per second of /proc's utime/stime (`getconf CLK_TCK`, normally 100). */
-export const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  } catch {
-    return 100
-  }
-})()
+export { CLK_TCK }
 
 /** The processes counted, by role; the servers are found by name. */
 export interface CpuTargets {
@@ -23,30 +18,6 @@ export interface CpuTargets {
 /** CPU ticks by role at one instant. */
 export type CpuSample = Record<'worker' | 'coordinator' | 'driver' | 'postgres' | 'nats' | 'redis', number>
 
-interface Stat {
-  readonly pid: number
-  readonly comm: string
-  readonly ppid: number
-  /** utime + stime. */
-  readonly own: number
-  /** cutime + cstime: reaped children. */
-  readonly children: number
-}
-
-function readStat(pid: number | string): Stat | undefined {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // comm may hold spaces and parentheses: it ends at the last ')'.
-    const close = s.lastIndexOf(')')
-    const comm = s.slice(s.indexOf('(') + 1, close)
-    const f = s.slice(close + 2).split(' ')
-    // Fields after ')': 0 state, 1 ppid, …, 11 utime, 12 stime, 13 cutime, 14 cstime.
-    return { pid: Number(pid), comm, ppid: Number(f[1]), own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) }
-  } catch {
-    return undefined // gone meanwhile
-  }
-}
-
 /**
  * Samples the roles' CPU ticks. A server counts all its processes (`postgres`: the postmaster
  * and every backend; `nats-server`); the postmaster's reaped-children time is added so that a
@@ -55,10 +26,10 @@ function readStat(pid: number | string): Stat | undefined {
  */
 export function sampleCpu(targets: CpuTargets): CpuSample {
   const sample: CpuSample = { worker: 0, coordinator: 0, driver: 0, postgres: 0, nats: 0, redis: 0 }
-  const stats = new Map<number, Stat>()
+  const stats = new Map<number, ProcStat>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
-    const st = readStat(name)
+    const st = readProcStat(name)
     if (st) stats.set(st.pid, st)
   }
   for (const st of stats.values()) {

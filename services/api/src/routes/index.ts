@@ -8,6 +8,7 @@ import { poolRoutes } from './pool-routes.js'
 import { runActionRoutes } from './run-actions.js'
 import { runRoutes } from './runs.js'
 import { taskLogLiveRoutes } from './task-log-live-routes.js'
+import { taskRoutes } from './task-routes.js'
 import { triggerActionRoutes } from './trigger-actions.js'
 import { uiRoutes } from './ui-routes.js'
 import { workflowActionRoutes } from './workflow-actions.js'
@@ -27,6 +28,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   healthRoutes,
   workflowRoutes,
   runRoutes,
+  taskRoutes,
   taskLogLiveRoutes,
   observeRoutes,
   // What the web UI needs: who the caller is, how to sign in, the runs × tasks grid.

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { BatonError, getRunDetails, loadVersion, NotFoundError, type RunActionRequested, type RunDetails } from '@baton/shared'
+import { BatonError, getRunDetails, loadVersion, NotFoundError, refuseInstanceAction, type RunActionRequested, type RunDetails } from '@baton/shared'
 import { actionEventId, sendRunEvent, waitForRunEvent, type ActionOutcome } from '../actions/event-outcome.js'
 import { checkApproval, checkCancel, checkRetry, checkTaskAction } from '../actions/run-checks.js'
 import { ConflictError, ErrorResponseSchema } from '../errors.js'
-import { bearer, errorResponses, TaskId, Uuid } from '../schemas/common.js'
+import { bearer, errorResponses, TaskOrInstanceId, Uuid } from '../schemas/common.js'
 import type { RouteDeps, ZodApp } from './route-deps.js'
 
 /**
@@ -46,6 +46,7 @@ async function loadRun(deps: RouteDeps, id: string): Promise<RunDetails> {
 }
 
 function requireTask(run: RunDetails, taskId: string): void {
+  refuseInstanceAction(taskId)
   if (!run.tasks.some((t) => t.id === taskId)) throw new BatonError('NOT_FOUND', `run ${run.id} (workflow ${run.workflow}) has no task '${taskId}'`, { runId: run.id, taskId })
 }
 
@@ -131,7 +132,7 @@ export function runActionRoutes(app: ZodApp, deps: RouteDeps): void {
       tags: ['actions'],
       summary: 'Clear a task so it runs again (with its downstream, or its upstream); a running attempt is stopped; a finished run is reopened',
       security: bearer,
-      params: z.strictObject({ id: Uuid, taskId: TaskId }),
+      params: z.strictObject({ id: Uuid, taskId: TaskOrInstanceId }),
       querystring: WaitQuery,
       headers: IdempotencyHeaders,
       body: z.strictObject({ scope: z.enum(['task', 'downstream', 'upstream']).default('task'), reason: Reason.optional() }).default({ scope: 'task' }),
@@ -153,7 +154,7 @@ export function runActionRoutes(app: ZodApp, deps: RouteDeps): void {
       tags: ['actions'],
       summary: 'Mark a task succeeded or failed by hand, with a reason; its downstream then proceeds or fails closed',
       security: bearer,
-      params: z.strictObject({ id: Uuid, taskId: TaskId }),
+      params: z.strictObject({ id: Uuid, taskId: TaskOrInstanceId }),
       querystring: WaitQuery,
       headers: IdempotencyHeaders,
       body: z.strictObject({ status: z.enum(['succeeded', 'failed']), reason: Reason }),
@@ -176,7 +177,7 @@ export function runActionRoutes(app: ZodApp, deps: RouteDeps): void {
         tags: ['actions'],
         summary: decision === 'approve' ? 'Approve a waiting approval task: it succeeds and its downstream proceeds' : 'Reject a waiting approval task: it fails (not retried) and its downstream fails closed',
         security: bearer,
-        params: z.strictObject({ id: Uuid, taskId: TaskId }),
+        params: z.strictObject({ id: Uuid, taskId: TaskOrInstanceId }),
         querystring: WaitQuery,
         headers: IdempotencyHeaders,
         body: z.strictObject({ reason: Reason.optional() }).default({}),

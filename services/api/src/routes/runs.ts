@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { BatonError, getRunDetails, listRuns, NotFoundError, traceIdForRun, workflowOwners, type RunDetails } from '@baton/shared'
+import { getRunDetails, listRuns, NotFoundError, requireRunTask, traceIdForRun, workflowOwners, type RunDetails } from '@baton/shared'
 import { allowedPermissions } from '../auth/permissions.js'
 import { readTaskLogPage } from '../logs/task-log-page.js'
-import { bearer, errorResponses, Label, limitQuery, Partition, RunStatusSchema, RunTriggerSchema, TaskId, TimeQuery, Uuid, WorkflowName } from '../schemas/common.js'
+import { bearer, errorResponses, Label, limitQuery, Partition, RunStatusSchema, RunTriggerSchema, TaskOrInstanceId, TimeQuery, Uuid, WorkflowName } from '../schemas/common.js'
 import { RunDetailsSchema, RunPageSchema, TaskLogPageSchema } from '../schemas/runs.js'
 import { visibleNames, type RouteDeps, type ZodApp } from './route-deps.js'
 
@@ -75,7 +75,7 @@ export function runRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'A page of a task’s captured logs (every attempt, or one), oldest first',
       description: 'Read from the task log stream. Pass `next` back as `after` for the next page; when `more` is false everything stored so far was returned, and polling with the same `after` returns new lines as they arrive.',
       security: bearer,
-      params: z.strictObject({ id: Uuid, taskId: TaskId }),
+      params: z.strictObject({ id: Uuid, taskId: TaskOrInstanceId }),
       querystring: z.strictObject({
         attempt: z.coerce.number().int().min(1).max(10_000).optional(),
         after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('Stream sequence cursor: `next` of the previous page'),
@@ -85,9 +85,7 @@ export function runRoutes(app: ZodApp, deps: RouteDeps): void {
     },
     handler: async (request) => {
       const { id, taskId } = request.params
-      const run = await getRunDetails(db, id)
-      if (!run) throw new NotFoundError('run', id)
-      if (!run.tasks.some((t) => t.id === taskId)) throw new BatonError('NOT_FOUND', `run ${id} (workflow ${run.workflow}) has no task '${taskId}'`, { runId: id, taskId })
+      await requireRunTask(db, id, taskId)
       return readTaskLogPage(deps.js, deps.subjects.logsStream, deps.subjects.logFilter(id, taskId, request.query.attempt), request.query.after, request.query.limit)
     },
   })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { BatonError, getRunDetails, NotFoundError } from '@baton/shared'
+import { requireRunTask } from '@baton/shared'
 import { TaskLogLiveStream } from '../logs/task-log-live.js'
-import { bearer, errorResponses, TaskId, Uuid } from '../schemas/common.js'
+import { bearer, errorResponses, TaskOrInstanceId, Uuid } from '../schemas/common.js'
 import type { RouteDeps, ZodApp } from './route-deps.js'
 
 /** How often an idle live log stream gets a comment line (proxies close silent connections). */
@@ -33,7 +33,7 @@ export function taskLogLiveRoutes(app: ZodApp, deps: RouteDeps): void {
       summary: 'A task’s logs as they are written (Server-Sent Events), resumable with Last-Event-ID',
       description: 'Each `event: log` is one stored batch: `data` is `{ seq, attempt, records: [{ ts, level, stream, msg, …fields }] }` and `id:` its stream sequence. `?attempt=` keeps one attempt. A comment line every 15 s keeps the connection open; after 15 min the stream ends with `event: reconnect` (resume with Last-Event-ID, authenticating again).',
       security: bearer,
-      params: z.strictObject({ id: Uuid, taskId: TaskId }),
+      params: z.strictObject({ id: Uuid, taskId: TaskOrInstanceId }),
       querystring: z.strictObject({
         attempt: z.coerce.number().int().min(1).max(10_000).optional(),
         after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe('Stream sequence to start after (default 0: every line stored)'),
@@ -44,9 +44,7 @@ export function taskLogLiveRoutes(app: ZodApp, deps: RouteDeps): void {
     },
     handler: async (request, reply) => {
       const { id, taskId } = request.params
-      const run = await getRunDetails(deps.db, id)
-      if (!run) throw new NotFoundError('run', id)
-      if (!run.tasks.some((t) => t.id === taskId)) throw new BatonError('NOT_FOUND', `run ${id} (workflow ${run.workflow}) has no task '${taskId}'`, { runId: id, taskId })
+      await requireRunTask(deps.db, id, taskId)
       const header = request.headers['last-event-id']
       const after = header !== undefined ? Number(header) : (request.query.after ?? 0)
       reply.hijack()

@@ -16,6 +16,10 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/
 export const WorkflowName = z.string().regex(NAME, 'must be a workflow name: a letter, then letters, digits, _ or - (at most 100 characters)')
 /** A task id in a path. */
 export const TaskId = z.string().regex(NAME, 'must be a task id: a letter, then letters, digits, _ or - (at most 100 characters)')
+/** A task id or an instance of a mapped task (`load[3]`, sent URL-encoded as `load%5B3%5D`) in a path. */
+export const TaskOrInstanceId = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,99}(\[\d{1,7}\])?$/, 'must be a task id (a letter, then letters, digits, _ or -, at most 100 characters), or an instance of a mapped task: the task id and [index], e.g. load[3]')
 /** A run or backfill id (a UUID). */
 export const Uuid = z.guid('must be a UUID')
 /** A version hash (sha256, hex). */

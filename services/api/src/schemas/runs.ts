@@ -41,6 +41,20 @@ const AttemptSchema = z.object({
   check: CheckSchema.nullable(),
 })
 
+/** Instances of a mapped task by status (statuses with none are left out). */
+const MapCountsSchema = z.partialRecord(TaskStatusSchema, z.number().int()).describe('Instances by status; statuses with none are left out')
+
+/** A mapped task's fan-out. */
+const TaskMapSchema = z
+  .object({
+    from: z.string().describe('The upstream task whose output holds the list'),
+    key: z.string().nullable().describe('The field of that output holding the list; null: the output is the list'),
+    reduce: z.boolean().describe('Downstream tasks receive a summary instead of every output'),
+    total: z.number().int().nullable().describe('How many instances the task has; null until the list was read'),
+    counts: MapCountsSchema,
+  })
+  .meta({ id: 'TaskMap' })
+
 const TaskSchema = z.object({
   id: z.string(),
   status: TaskStatusSchema,
@@ -59,6 +73,7 @@ const TaskSchema = z.object({
   startedAt: Instant.nullable(),
   finishedAt: Instant.nullable(),
   waitingFor: z.string().nullable().describe('A queued task not yet sent to a worker: the pool or concurrency slots it waits for, e.g. "pool warehouse full 4/4, 12 waiting, position 3"; else null'),
+  map: TaskMapSchema.nullable().describe('A mapped task: what it maps over and its instances by status (`GET /runs/{id}/tasks/{taskId}/instances` pages through them); else null. Instances are not listed in `tasks`.'),
 })
 
 /** `GET /runs/{id}`. */
@@ -120,3 +135,38 @@ export const TaskLogPageSchema = z.object({
   more: z.boolean().describe('True when more lines were already stored past this page'),
   skipped: z.number().int().describe('Malformed log messages skipped on this page'),
 })
+
+/** `GET /runs/{id}/tasks/{taskId}`: one task, or one instance of a mapped task. */
+export const TaskViewSchema = TaskSchema.extend({
+  instance: z
+    .object({ of: z.string().describe('The mapped task'), index: z.number().int(), element: Json.describe('Its element of the upstream list') })
+    .nullable()
+    .describe('An instance of a mapped task (`load[3]`): which one; else null'),
+}).meta({ id: 'TaskView' })
+
+/** One instance of a mapped task in a page of `GET /runs/{id}/tasks/{taskId}/instances`. */
+const MapInstanceSchema = z.object({
+  id: z.string().describe('The instance’s task id, e.g. load[3]: its attempts and logs are under it'),
+  index: z.number().int(),
+  element: Json.describe('Its element of the upstream list'),
+  status: TaskStatusSchema,
+  attempts: z.number().int(),
+  workerId: z.string().nullable(),
+  queuedAt: Instant.nullable(),
+  startedAt: Instant.nullable(),
+  finishedAt: Instant.nullable(),
+  durationMs: z.number().nullable().describe('Running time of its latest attempt'),
+  error: Json,
+  output: Json,
+})
+
+/** A page of `GET /runs/{id}/tasks/{taskId}/instances`. */
+export const MapInstancePageSchema = z
+  .object({
+    taskId: z.string(),
+    total: z.number().int().nullable().describe('How many instances the task has; null until the list was read'),
+    counts: MapCountsSchema.describe('All its instances by status, not only this page’s'),
+    instances: z.array(MapInstanceSchema),
+    nextAfter: z.number().int().nullable().describe('Pass as `after` for the next page; null on the last page'),
+  })
+  .meta({ id: 'MapInstancePage' })

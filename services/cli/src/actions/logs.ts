@@ -1,4 +1,4 @@
-import { BatonError, getRunDetails, NotFoundError, TERMINAL_RUN_STATUSES, ValidationError, type RunDetails, type TaskLogRecord } from '@baton/shared'
+import { BatonError, getRunDetails, isMapInstanceId, NotFoundError, requireRunTask, TERMINAL_RUN_STATUSES, ValidationError, type RunDetails, type TaskLogRecord } from '@baton/shared'
 import { ApiClient, apiTarget, type ApiTarget } from '../api-client.js'
 import { fetchRun } from '../api-run.js'
 import { CliClient } from '../client.js'
@@ -36,8 +36,13 @@ function openSource(): LogSource {
   return api ? apiSource(api) : directSource()
 }
 
+/**
+ * A task the run does not have is an error. An instance of a mapped task (`load[3]`) is not among
+ * the run's tasks (a run may hold 100,000): it is checked on its own (direct mode), or by the
+ * API's logs route.
+ */
 function noSuchTask(run: RunDetails, task: string | undefined): void {
-  if (task !== undefined && !run.tasks.some((t) => t.id === task)) {
+  if (task !== undefined && !isMapInstanceId(task) && !run.tasks.some((t) => t.id === task)) {
     throw new BatonError('NOT_FOUND', `run ${run.id} (workflow ${run.workflow}) has no task '${task}'`, { runId: run.id, taskId: task })
   }
 }
@@ -50,6 +55,7 @@ function directSource(): LogSource {
       const run = await getRunDetails(db, r.runId)
       if (!run) throw new NotFoundError('run', r.runId)
       noSuchTask(run, r.task)
+      if (r.task !== undefined && isMapInstanceId(r.task)) await requireRunTask(db, r.runId, r.task)
       await readTaskLogs(
         await client.js(),
         client.subjects.logsStream,

@@ -4,6 +4,7 @@ import {
   newId,
   NotFoundError,
   publishJson,
+  refuseInstanceAction,
   TERMINAL_RUN_STATUSES,
   ValidationError,
   workflowStates,
@@ -190,6 +191,7 @@ async function loadRun(db: Parameters<typeof getRunDetails>[0], runId: string): 
 }
 
 function requireTask(run: RunDetails, taskId: string): void {
+  refuseInstanceAction(taskId)
   if (!run.tasks.some((t) => t.id === taskId)) throw new BatonError('NOT_FOUND', `run ${run.id} (workflow ${run.workflow}) has no task '${taskId}'`, { runId: run.id, taskId })
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { RunStatus } from '@baton/shared'
+import { RunStatus, TaskStatus } from '@baton/shared'
 import { lazyAction } from '../lazy-action.js'
 import { choiceOption, collect, intOption, timeOption } from '../options.js'
 
-/** `trigger`, `runs` and `run` (`cancel` is an operator action: commands/operator.ts). */
+/** `trigger`, `runs`, `run` and `instances` (`cancel` is an operator action: commands/operator.ts). */
 export function registerRunCommands(program: Command): void {
   program
     .command('trigger')
@@ -34,4 +34,15 @@ export function registerRunCommands(program: Command): void {
     .argument('<runId>', 'run id')
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await import('../actions/run-views.js')).showRun))
+
+  program
+    .command('instances')
+    .description("list a mapped task's instances (TASK[0], TASK[1], …) in index order: status, attempts, duration, element or error, with the counts by status")
+    .argument('<runId>', 'run id')
+    .argument('<task>', 'the mapped task')
+    .option('--status <status>', `only instances in this status (${Object.values(TaskStatus).join(', ')})`, choiceOption('--status', Object.values(TaskStatus)))
+    .option('--after <index>', 'only instances after this index (the `more:` line of the previous listing)', intOption('--after', 0))
+    .option('--limit <n>', 'how many', intOption('--limit', 1, 100_000), 100)
+    .option('--json', 'print JSON: { taskId, total, counts, instances, nextAfter }')
+    .action(lazyAction(async () => (await import('../actions/map-instances.js')).instances))
 }

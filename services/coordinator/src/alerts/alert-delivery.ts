@@ -1,4 +1,4 @@
-import { CrashPoint, crashPoint, toError, type Db, type Logger } from '@baton/shared'
+import { batonMetrics, CrashPoint, crashPoint, toError, type Db, type Logger } from '@baton/shared'
 import { claimDueDeliveries, markDelivered, markDeliveryFailed, type DueDelivery } from '../db/alert-deliveries.js'
 import type { AlertRoutes } from './alert-routes.js'
 import { renderDelivery, type AlertLinks } from './alert-payloads.js'
@@ -78,6 +78,7 @@ export async function deliverAlerts(
       row.details = { ...d, lastLines: await lastLogLines(row.run_id, d.task, d.attempt) }
     }
     const error = await send(routes, links, row)
+    batonMetrics().alertDeliveries.add({ channel: row.channel, outcome: error === undefined ? 'delivered' : 'failed' })
     const at = clock()
     let recorded: boolean
     if (error === undefined) {

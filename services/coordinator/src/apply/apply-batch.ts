@@ -21,7 +21,9 @@ import { writeBatchCounted } from '../db/batch-write.js'
 import { insertDeadLettersStatement, type DeadLetter } from '../db/dead-letters.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
 import { updateRunsStatement } from '../db/runs.js'
-import { loadOutputs, loadTaskViews, updateTasksStatement } from '../db/tasks.js'
+import { loadTaskViews, updateTasksStatement } from '../db/tasks.js'
+import { commandPayloads } from './command-inputs.js'
+import { cancelInstancesOfStoppedMaps, expandMapChunk, isMapExpansion, stoppedMaps } from './map-expansion.js'
 import { claimTimers, deleteTimersStatement, upsertTimersStatement } from '../db/timers.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
 import { decide, tasksToPrefetch } from '../lifecycle/run-machine.js'
@@ -234,35 +236,28 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     }
     const next: Pending[] = []
     for (const p of wave) {
-      const d = p.event.type === 'run.retry_requested' && p.event.toLatest ? await retryOnLatest(trx, p.work, p.event, now, ctx.definitions) : decide(p.work.state(), p.event, now)
+      // A mapped task's next chunk needs Postgres (the list, the instance rows) before the machine decides on it.
+      const event = isMapExpansion(p.event) ? await expandMapChunk(trx, p.work, p.event) : p.event
+      const d = event.type === 'run.retry_requested' && event.toLatest ? await retryOnLatest(trx, p.work, event, now, ctx.definitions) : decide(p.work.state(), event, now)
       p.work.apply(d, p.eventId, now, p.external)
       for (const f of d.followUps) next.push({ work: p.work, event: f, eventId: p.eventId, external: false })
     }
     wave = next
   }
 
+  // A mapped task stopped other than by its last instance (a cancel, a mark): its live instances go with it.
+  // Optimistic, `trx` is the pool: the cancel statement must not commit on its own, so such a batch goes locked first.
+  const stopped = stoppedMaps([...works.values()])
+  if (mode === 'optimistic' && stopped.length > 0) throw new NeedsLockError()
+  const mapsStopped = await cancelInstancesOfStoppedMaps(trx, stopped, now)
   // An attempt that needs slots (a pool, its task's concurrency) waits for admission instead of
   // leaving now; slots of attempts this batch moved out of queued/running are released.
   const slots = slotWrites([...works.values()], now)
   // Commands need their upstream outputs: from this batch's memory, else from the table.
   const outbox: OutboxMessage[] = []
   const dispatches = [...works.values()].flatMap((w) => w.liveDispatches().filter((d) => !slots.gated.has(`${w.view.id}/${d.taskId}/${d.attempt}`)).map((d) => ({ work: w, ...d })))
-  const missing = new Map<string, { runId: string; taskId: string }>()
-  for (const d of dispatches) {
-    for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
-      const t = d.work.tasks.get(up)
-      if (!t || !('output' in t)) missing.set(`${d.work.view.id}/${up}`, { runId: d.work.view.id, taskId: up })
-    }
-  }
-  const loaded = await loadOutputs(trx, [...missing.values()])
-  for (const d of dispatches) {
-    const inputs: Record<string, unknown> = {}
-    for (const up of d.work.workflow.tasks.get(d.taskId)!.upstream) {
-      const t = d.work.tasks.get(up) as { output?: unknown } | undefined
-      inputs[up] = t && 'output' in t ? t.output : (loaded.get(`${d.work.view.id}/${up}`) ?? null)
-    }
-    outbox.push(buildCommand(d.work, d.taskId, d.attempt, inputs, ctx.subjects, now))
-  }
+  const payloads = await commandPayloads(trx, dispatches)
+  dispatches.forEach((d, i) => outbox.push(buildCommand(d.work, d.taskId, d.attempt, payloads[i]!, ctx.subjects, now)))
   outbox.push(...(await subWorkflowMessages(trx, [...works.values()], ctx.subjects, now)))
   // A child run that could not start (unknown workflow, bad params or partition): its parent's task fails with the reason.
   for (const { ref, request } of requestItems) {
@@ -342,8 +337,8 @@ export async function applyInTransaction(trx: Db, input: BatchInput, ctx: ApplyC
     outbox: committed,
     rejected,
     transitions: all.reduce((n, w) => n + w.transitions, 0),
-    continued: timers.filter((t) => t.kind === TimerKind.fanout && t.fireAt !== null).length,
-    slotsChanged: slots.waits.length > 0 || slots.keeps.length > 0,
+    continued: timers.filter((t) => (t.kind === TimerKind.fanout || t.kind === TimerKind.mapExpand) && t.fireAt !== null).length,
+    slotsChanged: slots.waits.length > 0 || slots.keeps.length > 0 || mapsStopped,
     runIds: created.runIds,
     ended: () => endedWork(all),
     stats: () => batchStats(all, rejected, { invalid: new Set((input.invalid ?? []).map((i) => i.ref)), events: new Set(events.map((e) => e.ref)) }),

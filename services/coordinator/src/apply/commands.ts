@@ -1,6 +1,7 @@
 import { attemptSpanId, traceparentFor, type Subjects, type TaskCommand } from '@baton/shared'
 import type { OutboxMessage } from '../db/outbox.js'
 import type { RunWork } from './run-work.js'
+import type { CommandPayload } from './command-inputs.js'
 
 /**
  * The id of the command for one attempt. Deterministic, so a decision recomputed after a crash
@@ -10,8 +11,8 @@ export function commandId(runId: string, taskId: string, attempt: number): strin
   return `${runId}.${taskId}.${attempt}`
 }
 
-/** Builds the outbox message of a task command. `inputs` are the upstream outputs by task id. */
-export function buildCommand(work: RunWork, taskId: string, attempt: number, inputs: Record<string, unknown>, subjects: Subjects, now: Date): OutboxMessage {
+/** Builds the outbox message of a task command: its upstream outputs by task id, and an instance's element (commandPayloads). */
+export function buildCommand(work: RunWork, taskId: string, attempt: number, payload: CommandPayload, subjects: Subjects, now: Date): OutboxMessage {
   const def = work.workflow.tasks.get(taskId)!
   const runId = work.view.id
   const traceparent = traceparentFor(runId, attemptSpanId(runId, taskId, attempt))
@@ -24,7 +25,7 @@ export function buildCommand(work: RunWork, taskId: string, attempt: number, inp
     workflow: work.view.workflow,
     partition: work.view.partition,
     params: (work.row.params ?? {}) as Record<string, unknown>,
-    inputs,
+    inputs: payload.inputs,
     idempotencyKey: `${runId}.${taskId}`,
     // The time by which the attempt must start; the execution budget is task.executionMs from start.
     deadline: sts === undefined ? null : new Date(now.getTime() + sts).toISOString(),
@@ -37,6 +38,7 @@ export function buildCommand(work: RunWork, taskId: string, attempt: number, inp
       heartbeatMs: def.timeouts.heartbeatMs,
       ...(def.timeouts.executionMs !== undefined ? { executionMs: def.timeouts.executionMs } : {}),
     },
+    ...(payload.map ? { map: payload.map } : {}),
   }
   return { transport: 'jetstream', subject: subjects.command(def.queue), msgId: command.id, payload: command, traceparent }
 }

@@ -47,7 +47,7 @@ export async function createRuns(
       rejected.set(ref, issues.map((i) => `${i.path}: ${i.reason}`).join('; '))
       continue
     }
-    const maxActive = wf.definition.schedule?.maxActiveRuns
+    const maxActive = wf.definition.maxActiveRuns ?? wf.definition.schedule?.maxActiveRuns
     const group = options?.concurrencyKey ? { key: options.concurrencyKey, limit: options.concurrencyLimit ?? 1 } : maxActive ? { key: `wf:${wf.name}`, limit: maxActive } : undefined
     const key = request.idempotencyKey ?? request.id
     const k = `${request.workflow}\u0000${key}`

@@ -14,6 +14,9 @@ interface TaskWork extends TaskView {
   reopened?: boolean
   /** queued_at/started_at as loaded, before this batch. */
   stored?: StoredTaskTimes
+  /** An instance of a mapped task loaded to run: its element of the list (its command carries it). */
+  mapElement?: unknown
+  mapIndex?: number
 }
 
 /** A task status change made in a batch, with what the shell's metrics need to know about it. */

@@ -2,6 +2,8 @@ import { sql } from 'kysely'
 import { attemptSpanId, TERMINAL_RUN_STATUSES, traceparentFor, type Db, type RunRequested, type RunStatus, type Subjects, type TaskEvent } from '@baton/shared'
 import type { OutboxMessage } from '../db/outbox.js'
 import { loadOutputs } from '../db/tasks.js'
+import { loadMapResults } from '../db/map-instances.js'
+import { unwrittenInstances } from './command-inputs.js'
 import type { RunWork } from './run-work.js'
 
 // Sub-workflows (docs/architecture.md, "Sub-workflows"): the messages a batch sends between a
@@ -55,8 +57,11 @@ async function childEnds(db: Db, works: readonly RunWork[], subjects: Subjects, 
   if (ended.length === 0) return []
   // A succeeded child's outputs: those of its last tasks (no downstream), from this batch or the table.
   const leavesOf = (w: RunWork) => [...w.workflow.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => t.id)
-  const unread = ended.filter((w) => w.view.status === 'succeeded').flatMap((w) => leavesOf(w).filter((id) => !('output' in (w.tasks.get(id) ?? {}))).map((taskId) => ({ runId: w.view.id, taskId })))
-  const stored = await loadOutputs(db, unread)
+  const succeeded = ended.filter((w) => w.view.status === 'succeeded')
+  const unread = succeeded.flatMap((w) => leavesOf(w).filter((id) => !w.workflow.tasks.get(id)!.map && !('output' in (w.tasks.get(id) ?? {}))).map((taskId) => ({ runId: w.view.id, taskId })))
+  // A mapped last task gives its summary (count, failures), never up to 100,000 outputs in one message.
+  const maps = new Map<string, { runId: string; taskId: string; reduce: boolean }>(succeeded.flatMap((w) => leavesOf(w).filter((id) => w.workflow.tasks.get(id)!.map).map((taskId) => [`${w.view.id}/${taskId}`, { runId: w.view.id, taskId, reduce: true }] as const)))
+  const [stored, mapped] = await Promise.all([loadOutputs(db, unread), loadMapResults(db, [...maps.values()], unwrittenInstances(succeeded, maps))])
   // A failed child's first failure: the one this batch recorded (not written yet), else the first stored.
   const inBatch = new Map(ended.flatMap((w) => {
     const t = w.view.status === 'failed' ? [...w.tasks.values()].find((x) => x.status === 'failed' && w.dirtyTasks.has(x.taskId)) : undefined
@@ -80,7 +85,8 @@ async function childEnds(db: Db, works: readonly RunWork[], subjects: Subjects, 
       const outputs: Record<string, unknown> = {}
       for (const id of leavesOf(w)) {
         const t = w.tasks.get(id) as { output?: unknown } | undefined
-        outputs[id] = t && 'output' in t ? t.output : (stored.get(`${w.view.id}/${id}`) ?? null)
+        const key = `${w.view.id}/${id}`
+        outputs[id] = maps.has(key) ? (mapped.get(key) ?? null) : t && 'output' in t ? t.output : (stored.get(key) ?? null)
       }
       out.push(parentEvent(subjects, w.view.id, parent, { type: 'succeeded', output: { runId: w.view.id, workflow: w.view.workflow, status: 'succeeded', outputs } }, now))
     } else if (w.view.status === 'failed') {

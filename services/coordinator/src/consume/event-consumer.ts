@@ -1,4 +1,4 @@
-import { CrashPoint, crashPoint, type Db, type JetStreamClient, type JsMsg, type Logger, type Subjects } from '@baton/shared'
+import { CrashPoint, DURABLE_CONSUME_OPTIONS, crashPoint, type Db, type JetStreamClient, type JsMsg, type Logger, type Subjects } from '@baton/shared'
 import type { ApplyContext, BackfillItem, BatchInput, LandingItem, RunEventItem, RunRequestItem } from '../apply/apply-batch.js'
 import type { PauseItem } from '../apply/pauses.js'
 import { insertDeadLetters } from '../db/dead-letters.js'
@@ -68,14 +68,36 @@ export class EventConsumer {
   #messages: { stop(): void; close(): Promise<void | Error> } | undefined
   #batch: JsMsg[] = []
   #keepAlive: NodeJS.Timeout | undefined
+  #ended: string | undefined
+  /** Per message: up to when it proves the stream delivered (see eventsAppliedUpTo). */
+  #evidence = new WeakMap<JsMsg, number>()
+  #appliedUpTo = 0
 
   constructor(private readonly deps: EventConsumerDeps) {}
+
+  /**
+   * Epoch ms up to which every event stored in the stream has been delivered to a coordinator,
+   * and those delivered here applied. Timers that decide something did NOT arrive (heartbeat,
+   * execution and schedule-to-start timeouts) fire only up to here: while delivery stalls (the
+   * consumer's leader lost with a NATS node, NATS unreachable, a backlog) a worker's heartbeat or
+   * result may be waiting in the stream, and failing its attempt would be wrong. Evidence: an
+   * applied message stored at T (delivery is in stream order), an applied message with nothing
+   * left pending when it arrived (now), an idle heartbeat from the server with nothing held here.
+   */
+  get eventsAppliedUpTo(): number {
+    return this.#appliedUpTo
+  }
+
+  /** Why consumption ended on its own (the message iterator closed or failed); undefined while it runs. */
+  get ended(): string | undefined {
+    return this.#ended
+  }
 
   /** Starts consuming. */
   async start(): Promise<void> {
     const { js, subjects, log } = this.deps
     const consumer = await js.consumers.get(subjects.eventsStream, subjects.coordinatorConsumer)
-    const messages = await consumer.consume({ max_messages: 1000 })
+    const messages = await consumer.consume({ max_messages: 1000, ...DURABLE_CONSUME_OPTIONS })
     this.#messages = messages
     // The consumer's ack wait is short (a killed coordinator's unacked events come back fast);
     // messages still waiting here or in a slow transaction say they are being worked on.
@@ -85,12 +107,27 @@ export class EventConsumer {
     }, COORDINATOR_ACK_WAIT_MS / 2)
     void (async () => {
       for await (const m of messages) {
+        this.#evidence.set(m, m.info.pending === 0 ? Date.now() : Number(m.info.timestampNanos) / 1e6)
         // Validated once, on arrival: the batch loop looks at what a message is before applying it.
         this.#buffer.push({ msg: m, parsed: parseEventMessage(m.subject, m.data, this.deps.subjects) })
         this.#wake?.()
       }
-    })().catch((e: unknown) => log.error({ err: e }, 'event consumer stopped'))
+      if (!this.#stopped) this.#ended = 'the events consumer closed'
+    })().catch((e: unknown) => {
+      // Nothing restarts the iterator: the liveness check reports it, so the pod is restarted.
+      this.#ended = `the events consumer failed: ${(e as Error).message}`
+      log.error({ err: e }, 'event consumer stopped')
+    })
+    void (async () => {
+      // An idle heartbeat: the server has nothing to deliver to our pull. With nothing held here
+      // either, every event stored until now has been applied (here or by another coordinator).
+      for await (const n of messages.status()) if (n.type === 'heartbeat' && this.#buffer.length === 0 && this.#batch.length === 0) this.#advance(Date.now())
+    })().catch(() => {})
     this.#loop = this.#run()
+  }
+
+  #advance(upTo: number | undefined): void {
+    if (upTo !== undefined && upTo > this.#appliedUpTo) this.#appliedUpTo = upTo
   }
 
   async #run(): Promise<void> {
@@ -231,6 +268,7 @@ export class EventConsumer {
     recordEventBatch(outcome, refs.map((i) => ({ msg: batch[i]!, parsed: parsed[i]! })), Date.now())
     for (const ref of refs) {
       const reason = outcome.rejected.get(ref)
+      this.#advance(this.#evidence.get(batch[ref]!))
       if (reason === undefined) batch[ref]!.ack()
       else {
         this.deps.log.warn({ subject: batch[ref]!.subject, reason }, 'event dead-lettered')

@@ -59,8 +59,20 @@ export async function releaseOutboxLeases(db: Db, ids: readonly number[]): Promi
   await db.updateTable('outbox').set({ relay_leased_until: null }).where('id', '=', sql<string>`ANY(${[...ids]}::bigint[])`).execute()
 }
 
-/** Number of unpublished messages (a health signal). */
-export async function outboxBacklog(db: Db): Promise<number> {
-  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-  return Number(row?.n ?? 0)
+/** The outbox as a health signal: unpublished rows, and the age of the oldest (0 when empty). */
+export interface OutboxBacklog {
+  readonly rows: number
+  readonly oldestSeconds: number
+}
+
+/**
+ * Counts unpublished messages and ages the oldest, in one scan of a table that is small when
+ * healthy. The age is measured by the database's clock, which stamped `created_at`, so a
+ * coordinator's clock skew does not show as age.
+ */
+export async function outboxBacklog(db: Db): Promise<OutboxBacklog> {
+  const r = await sql<{ n: number; oldest: number | null }>`
+    SELECT count(*)::int AS n, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest FROM outbox`.execute(db)
+  const row = r.rows[0]
+  return { rows: Number(row?.n ?? 0), oldestSeconds: Math.max(0, Number(row?.oldest ?? 0)) }
 }

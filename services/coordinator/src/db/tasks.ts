@@ -33,6 +33,9 @@ interface TaskViewRow {
   worker_id: string | null
   queued_at: Date | null
   started_at: Date | null
+  map_total: number | null
+  map_succeeded: number
+  map_failed: number
 }
 
 function taskViewOf(r: TaskViewRow): LoadedTaskView {
@@ -47,6 +50,9 @@ function taskViewOf(r: TaskViewRow): LoadedTaskView {
     nFailed: r.n_failed,
     nSkipped: r.n_skipped,
     workerId: r.worker_id,
+    mapTotal: r.map_total,
+    mapSucceeded: r.map_succeeded,
+    mapFailed: r.map_failed,
     stored: { queuedAt: r.queued_at, startedAt: r.started_at },
   }
 }
@@ -59,11 +65,12 @@ export async function loadTaskViews(
 ): Promise<LoadedTaskView[]> {
   if (allOf.length === 0 && pairs.length === 0) return []
   const rows = await sql<TaskViewRow>`${sql.raw(PREPARE)}
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
-    FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[])
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at, t.map_total, t.map_succeeded, t.map_failed
+    -- A run's own tasks: a mapped task's instances (up to 100,000) are never loaded all at once.
+    FROM task_states t WHERE t.run_id = ANY(${[...allOf]}::uuid[]) AND t.map_of IS NULL
     UNION ALL
     -- A join on the primary key (an OR with the clause above would make the planner scan).
-    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at
+    SELECT t.run_id, t.task_id, t.status, t.attempt, t.attempt_base, t.n_upstream, t.n_succeeded, t.n_failed, t.n_skipped, t.worker_id, t.queued_at, t.started_at, t.map_total, t.map_succeeded, t.map_failed
     FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
     JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
   `.execute(db)
@@ -85,7 +92,7 @@ export async function readRunsWithTasks(db: Db, runIds: readonly string[], pairs
     SELECT r.*, (
       SELECT jsonb_agg(jsonb_build_object('run_id', t.run_id, 'task_id', t.task_id, 'status', t.status, 'attempt', t.attempt, 'attempt_base', t.attempt_base,
         'n_upstream', t.n_upstream, 'n_succeeded', t.n_succeeded, 'n_failed', t.n_failed, 'n_skipped', t.n_skipped, 'worker_id', t.worker_id,
-        'queued_at', t.queued_at, 'started_at', t.started_at))
+        'queued_at', t.queued_at, 'started_at', t.started_at, 'map_total', t.map_total, 'map_succeeded', t.map_succeeded, 'map_failed', t.map_failed))
       FROM unnest(${pairs.map((p) => p.runId)}::uuid[], ${pairs.map((p) => p.taskId)}::text[]) AS p(run_id, task_id)
       JOIN task_states t ON t.run_id = p.run_id AND t.task_id = p.task_id
       WHERE p.run_id = r.id
@@ -143,6 +150,9 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       n_failed: u.nFailed,
       n_skipped: u.nSkipped,
       worker_id: u.workerId,
+      map_total: u.mapTotal ?? null,
+      map_succeeded: u.mapSucceeded ?? 0,
+      map_failed: u.mapFailed ?? 0,
       set_output: 'output' in u,
       output: u.output ?? null,
       set_error: 'error' in u,
@@ -163,6 +173,9 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       n_skipped = v.n_skipped,
       n_done = v.n_succeeded + v.n_failed + v.n_skipped,
       worker_id = v.worker_id,
+      map_total = v.map_total,
+      map_succeeded = v.map_succeeded,
+      map_failed = v.map_failed,
       output = CASE WHEN v.set_output THEN v.output ELSE t.output END,
       error = CASE WHEN v.set_error THEN v.error ELSE t.error END,
       queued_at = CASE WHEN v.reopened THEN v.queued_at ELSE COALESCE(v.queued_at, t.queued_at) END,
@@ -171,7 +184,7 @@ export function updateTasksStatement(updates: readonly TaskRowUpdate[]): RawBuil
       updated_at = now()
     FROM jsonb_to_recordset(${rows}::jsonb) AS v(
       run_id uuid, task_id text, expected_status text, expected_attempt int, status text, attempt int, attempt_base int, n_succeeded int, n_failed int, n_skipped int, worker_id text,
-      set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz, reopened boolean)
+      map_total int, map_succeeded int, map_failed int, set_output boolean, output jsonb, set_error boolean, error jsonb, queued_at timestamptz, started_at timestamptz, finished_at timestamptz, reopened boolean)
     -- Guarded: the caller checks that every row matched (style rule 12).
     WHERE t.run_id = v.run_id AND t.task_id = v.task_id AND t.status = v.expected_status AND t.attempt = v.expected_attempt
   `

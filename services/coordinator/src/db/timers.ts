@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely'
 import { PREPARE, type Db } from '@baton/shared'
-import type { TimerKind } from '../lifecycle/types.js'
+import { TimerKind } from '../lifecycle/types.js'
+
+/** Timers that decide an event did NOT arrive: fired only once the events before them are applied. */
+const ABSENCE_TIMERS: TimerKind[] = [TimerKind.heartbeat, TimerKind.execution, TimerKind.scheduleToStart]
 
 /** A timer of one run. */
 export interface RunTimer {
@@ -32,12 +35,18 @@ export function deleteTimersStatement(timers: readonly RunTimer[]): RawBuilder<u
     WHERE t.kind = v.kind AND t.run_id = v.run_id AND t.task_id = v.task_id AND t.attempt = v.attempt`
 }
 
-/** Due timers (unlocked peek; claiming happens under the run lock with `claimTimers`). */
-export async function dueTimers(db: Db, now: Date, limit: number): Promise<(RunTimer & { id: number })[]> {
+/**
+ * Due timers (unlocked peek; claiming happens under the run lock with `claimTimers`). With
+ * `eventsAppliedUpTo`, absence timers due after it wait: the event they would judge missing may
+ * still be in the stream.
+ */
+export async function dueTimers(db: Db, now: Date, limit: number, eventsAppliedUpTo?: Date): Promise<(RunTimer & { id: number })[]> {
+  const evidence = eventsAppliedUpTo && eventsAppliedUpTo < now ? eventsAppliedUpTo : undefined
   const rows = await db
     .selectFrom('timers')
     .select(['id', 'run_id', 'kind', 'task_id', 'attempt', 'next_index'])
     .where('fire_at', '<=', now)
+    .$if(evidence !== undefined, (q) => q.where((eb) => eb.or([eb('kind', 'not in', ABSENCE_TIMERS), eb('fire_at', '<=', evidence!)])))
     .orderBy('fire_at')
     .limit(limit)
     .execute()

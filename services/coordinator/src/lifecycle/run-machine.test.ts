@@ -213,7 +213,7 @@ describe('every (task status × event) pair', () => {
   test('the table names every status and every event', () => {
     assert.deepEqual(Object.keys(TABLE).sort(), [...STATUSES].sort())
     for (const s of STATUSES) assert.deepEqual(Object.keys(TABLE[s]).sort(), [...EVENT_NAMES].sort(), s)
-    assert.equal(EVENT_NAMES.length, 13) // 4 task events, 6 timer kinds (sla: ignored, the shell alerts), 3 internal events
+    assert.equal(EVENT_NAMES.length, 14) // 4 task events, 7 timer kinds (sla: ignored, the shell alerts; map_expand: the shell expands a live one), 3 internal events
   })
 
   for (const status of STATUSES) {
@@ -956,7 +956,7 @@ describe('decide is pure', () => {
   for (const [name, tasks, run, events] of fixtures) {
     test(`${name}: same inputs give deep-equal decisions and the frozen state is never mutated`, () => {
       const state = stateOf(WF, tasks, run)
-      const snapshot = structuredClone({ run: state.run, tasks: state.tasks, definition: state.workflow.definition, compiled: state.workflow.tasks })
+      const snapshot = structuredClone({ run: state.run, tasks: state.tasks, definition: state.workflow.definition, compiled: new Map(state.workflow.tasks) })
       deepFreeze(state)
       for (const e of events) {
         const now = deepFreeze(new Date(T0))
@@ -969,7 +969,7 @@ describe('decide is pure', () => {
         assert.deepEqual(again, first, e.type)
         assert.equal(now.getTime(), T0.getTime())
       }
-      assert.deepEqual({ run: state.run, tasks: state.tasks, definition: state.workflow.definition, compiled: state.workflow.tasks }, snapshot)
+      assert.deepEqual({ run: state.run, tasks: state.tasks, definition: state.workflow.definition, compiled: new Map(state.workflow.tasks) }, snapshot)
     })
   }
 })

@@ -1,9 +1,10 @@
-import { isTerminalTaskStatus, type CompiledTask, type TaskError, type TaskStatus } from '@baton/shared'
+import { isMapInstanceId, isTerminalTaskStatus, parseMapInstanceId, type CompiledTask, type TaskError, type TaskStatus } from '@baton/shared'
 import { retryDelayMs } from './backoff.js'
 import { branchChoice } from './branch-choice.js'
 import { evaluateTriggerRule } from './trigger-rules.js'
 import { checkRunTransition, checkTaskTransition } from './transitions.js'
 import { decideOperatorEvent, isOperatorEvent } from './operator-actions.js'
+import { decideMapEvent, instanceEnded, isMappedTask, startMap } from './map-decisions.js'
 import { TimerKind, type Decision, type MachineEvent, type MachineState, type OperatorEvent, type TaskChange, type TaskView, type TimerKey } from './types.js'
 
 /**
@@ -72,6 +73,8 @@ export function tasksNeeded(event: MachineEvent, state: Pick<MachineState, 'work
 export function tasksToPrefetch(event: MachineEvent, state: Pick<MachineState, 'workflow'>): readonly string[] | 'all' {
   const need = tasksNeeded(event, state)
   if (need === 'all') return need
+  // An instance's end counts on its mapped task's row, not on the mapped task's downstream.
+  if ((event.type === 'task.succeeded' || event.type === 'task.failed') && isMapInstanceId(event.taskId)) return [...need, parseMapInstanceId(event.taskId)!.taskId]
   const downstream = event.type === 'task.succeeded' || event.type === 'task.failed' ? (state.workflow.tasks.get(event.taskId)?.downstream ?? []) : []
   if (event.type === 'timer.fired' && event.kind === TimerKind.fanout) {
     const from = event.nextIndex ?? 0
@@ -81,7 +84,8 @@ export function tasksToPrefetch(event: MachineEvent, state: Pick<MachineState, '
   return downstream.length === 0 ? need : [...need, ...downstream.slice(0, FANOUT_CHUNK)]
 }
 
-function attemptTimers(taskId: string, attempt: number): TimerKey[] {
+/** The timers one attempt may have set (heartbeat, execution, schedule-to-start): cleared when it ends. */
+export function attemptTimers(taskId: string, attempt: number): TimerKey[] {
   return [TimerKind.heartbeat, TimerKind.execution, TimerKind.scheduleToStart].map((kind) => ({ kind, taskId, attempt }))
 }
 
@@ -91,6 +95,8 @@ function attemptTimers(taskId: string, attempt: number): TimerKey[] {
  * decision or for its child run (its execution timeout, when set, is the deadline).
  */
 function queueTask(task: TaskView, def: CompiledTask, attempt: number, now: Date, reason: string): Decision {
+  // A mapped task runs its instances, not itself (lifecycle/map-decisions.ts).
+  if (isMappedTask(def, task.taskId)) return startMap(task, def, attempt, now, reason)
   // Neither takes a worker: an approval waits for a decision, a sub-workflow for its child run
   // (the shell starts it on this transition: apply/sub-workflows.ts).
   if (def.kind === 'approval' || def.subWorkflow) {
@@ -134,6 +140,8 @@ function notifyDownstream(def: CompiledTask, attempt: number, outcome: 'succeede
 /** Run-level bookkeeping when a task reaches a terminal status. */
 function terminalEffects(state: MachineState, task: TaskView, status: TaskStatus, now: Date): Pick<Decision, 'runChange' | 'followUps' | 'setTimers'> {
   const taskId = task.taskId
+  // An instance is not one of the run's tasks: its mapped task counts it, and ends with the last.
+  if (isMapInstanceId(taskId)) return instanceEnded(taskId, status)
   const run = state.run
   const def = state.workflow.tasks.get(taskId)!
   const bad = status === 'failed' || status === 'upstream_failed' ? 1 : 0
@@ -340,6 +348,8 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
     case 'timer.fired': {
       // SLA deadlines concern the run, not a task: the shell raises their alert.
       if (event.kind === TimerKind.sla) return ignored('sla timers are handled by the shell')
+      // Reaches the machine only when the mapped task no longer runs that attempt (the shell turns a live one into map.expanded).
+      if (event.kind === TimerKind.mapExpand) return ignored(`mapped task ${event.taskId} no longer runs attempt ${event.attempt}`)
       const task = state.tasks.get(event.taskId)
       if (event.kind === TimerKind.fanout) {
         // The next chunk of a wide fan-out, only for the outcome it was set for: a task reopened
@@ -398,6 +408,11 @@ function decideEvent(state: MachineState, event: Exclude<MachineEvent, OperatorE
       if (rule === 'run') return queueTask(task, def, task.attempt + 1, now, 'reopened; upstream allows it')
       return finishTask(state, task, rule, now, {}, `trigger rule ${def.trigger} cannot be met`)
     }
+
+    case 'map.expanded':
+    case 'map.invalid':
+    case 'map.instance_resolved':
+      return decideMapEvent(state, event, now, finishTask)
 
     case 'branch.skipped': {
       const task = state.tasks.get(event.taskId)

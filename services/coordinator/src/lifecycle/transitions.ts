@@ -12,7 +12,8 @@ export const TASK_TRANSITIONS: { readonly [S in TaskStatus]: readonly TaskStatus
   pending: ['queued', 'running', 'skipped', 'upstream_failed', 'cancelled'],
   // A command is out: a worker starts it, or its result arrives first, or schedule-to-start expires.
   queued: ['running', 'succeeded', 'failed', 'retrying', 'cancelled'],
-  running: ['succeeded', 'failed', 'retrying', 'cancelled'],
+  // A mapped task also waits `running` for its list: an empty one skips it (lifecycle/map-decisions.ts).
+  running: ['succeeded', 'failed', 'retrying', 'skipped', 'cancelled'],
   // Waiting for the backoff timer: the next attempt is queued.
   retrying: ['queued', 'cancelled'],
   succeeded: [],

@@ -30,6 +30,12 @@ export interface TaskView {
   readonly nFailed: number
   readonly nSkipped: number
   readonly workerId: string | null
+  /** A mapped task: its instances (null or absent until its list was read). */
+  readonly mapTotal?: number | null
+  /** A mapped task: instances that succeeded. */
+  readonly mapSucceeded?: number
+  /** A mapped task: instances that failed after their retries. */
+  readonly mapFailed?: number
 }
 
 /** Everything the machine may read for one decision. */
@@ -53,6 +59,12 @@ export const TimerKind = {
    * due at once, keyed by the task and its attempt, `nextIndex` where the next chunk starts.
    */
   fanout: 'fanout_continue',
+  /**
+   * A mapped task's next chunk of instances to create and run, due at once, keyed by the task
+   * and its attempt, `nextIndex` where the chunk starts (0: read the list first). Handled by the
+   * shell (apply/map-expansion.ts), which turns it into `map.expanded` or `map.invalid`.
+   */
+  mapExpand: 'map_expand',
 } as const
 /** A timer kind. */
 export type TimerKind = (typeof TimerKind)[keyof typeof TimerKind]
@@ -62,7 +74,7 @@ export interface TimerKey {
   readonly kind: TimerKind
   readonly taskId: string
   readonly attempt: number
-  /** `fanout_continue` only: where in the task's downstream list the next chunk starts. */
+  /** `fanout_continue` and `map_expand` only: where the next chunk starts. */
   readonly nextIndex?: number
 }
 
@@ -109,6 +121,16 @@ export type MachineEvent =
   | { readonly type: 'branch.skipped'; readonly taskId: string; readonly branchId: string }
   /** Internal: `taskId` was reopened by an operator; run it if its upstream tasks allow it now. */
   | { readonly type: 'task.ready_check'; readonly taskId: string }
+  /**
+   * Internal (from the shell's `map_expand` timer): instances [from, to) of mapped task `taskId`
+   * exist; `instances` are those to run (loaded). `total` and `kept` (instances that succeeded
+   * in an earlier attempt of the task, with the same element) come with the first chunk.
+   */
+  | { readonly type: 'map.expanded'; readonly taskId: string; readonly attempt: number; readonly from: number; readonly to: number; readonly total: number; readonly kept: number; readonly instances: readonly string[] }
+  /** Internal: the mapped task's list is missing, not a list, or over the cap. */
+  | { readonly type: 'map.invalid'; readonly taskId: string; readonly attempt: number; readonly error: TaskError }
+  /** Internal: an instance of mapped task `taskId` ended. */
+  | { readonly type: 'map.instance_resolved'; readonly taskId: string; readonly instanceId: string; readonly outcome: 'succeeded' | 'failed' }
   | OperatorEvent
 
 /**

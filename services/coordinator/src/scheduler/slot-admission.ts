@@ -4,7 +4,7 @@ import { buildCommand } from '../apply/commands.js'
 import { RunWork } from '../apply/run-work.js'
 import { writeBatchCounted } from '../db/batch-write.js'
 import { insertOutboxStatement, type OutboxMessage } from '../db/outbox.js'
-import { loadOutputs } from '../db/tasks.js'
+import { commandPayloads } from '../apply/command-inputs.js'
 import { upsertTimersStatement } from '../db/timers.js'
 import { dropWaitsStatement, grantStatements, groupSnapshot, lockGroup, tryLockGroup, waitingGroups, waitsOf, type SlotWait } from '../db/task-slots.js'
 import type { DefinitionCache } from '../definitions/definition-cache.js'
@@ -72,15 +72,22 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
   const picked = waits.filter((w) => chosen.includes(attemptKey(w)))
   // Runs a batch holds are passed over (SKIP LOCKED): their attempts wait for the next round.
   const runIds = [...new Set(picked.map((w) => w.runId))]
-  // The runs locked and their picked tasks read in one statement.
-  const locked = await sql<RunRow & { picked_task: string; picked_status: string; picked_attempt: number }>`
-    SELECT r.*, t.task_id AS picked_task, t.status AS picked_status, t.attempt AS picked_attempt FROM runs r
-    JOIN unnest(${picked.map((w) => w.runId)}::uuid[], ${picked.map((w) => w.taskId)}::text[]) AS v(run_id, task_id) ON r.id = v.run_id
-    JOIN task_states t ON t.run_id = v.run_id AND t.task_id = v.task_id
-    WHERE r.id = ANY(${runIds}::uuid[])
-    FOR UPDATE OF r SKIP LOCKED`.execute(trx)
-  const runById = new Map(locked.rows.map(({ picked_task: _t, picked_status: _s, picked_attempt: _a, ...r }) => [r.id, r as RunRow]))
-  const taskState = new Map(locked.rows.map((t) => [`${t.id}/${t.picked_task}`, { status: t.picked_status, attempt: t.picked_attempt }]))
+  // The runs first, then their picked tasks: a read after the locks sees every batch that
+  // committed before them. (One statement joining both dropped rows: with SKIP LOCKED, a run
+  // joined to many picked tasks — a map's instances — lost some of them when its row had been
+  // updated since the statement's snapshot, and their waits were taken for stale.)
+  const locked = await sql<RunRow>`SELECT r.* FROM runs r WHERE r.id = ANY(${runIds}::uuid[]) FOR UPDATE SKIP LOCKED`.execute(trx)
+  const runById = new Map(locked.rows.map((r) => [r.id, r]))
+  const mine = picked.filter((w) => runById.has(w.runId))
+  const states =
+    mine.length === 0
+      ? []
+      : (
+          await sql<{ run_id: string; task_id: string; status: string; attempt: number }>`
+            SELECT t.run_id, t.task_id, t.status, t.attempt FROM unnest(${mine.map((w) => w.runId)}::uuid[], ${mine.map((w) => w.taskId)}::text[]) AS v(run_id, task_id)
+            JOIN task_states t ON t.run_id = v.run_id AND t.task_id = v.task_id`.execute(trx)
+        ).rows
+  const taskState = new Map(states.map((t) => [`${t.run_id}/${t.task_id}`, { status: t.status, attempt: t.attempt }]))
   const granted: SlotWait[] = []
   const stale: SlotWait[] = []
   for (const w of picked) {
@@ -98,15 +105,13 @@ async function admitGroup(trx: Db, group: string, definitions: DefinitionCache, 
     if (!wf) throw new Error(`workflow version ${row.version_hash} of run ${runId} is missing`)
     works.set(runId, new RunWork(row, wf))
   }
-  const upstream = granted.flatMap((w) => works.get(w.runId)!.workflow.tasks.get(w.taskId)!.upstream.map((up) => ({ runId: w.runId, taskId: up })))
-  const outputs = await loadOutputs(trx, upstream)
+  const payloads = await commandPayloads(trx, granted.map((w) => ({ work: works.get(w.runId)!, taskId: w.taskId, attempt: w.attempt })))
   const outbox: OutboxMessage[] = []
   const timers: { kind: TimerKind; runId: string; taskId: string; attempt: number; fireAt: Date }[] = []
-  for (const w of granted) {
+  for (const [i, w] of granted.entries()) {
     const work = works.get(w.runId)!
     const def = work.workflow.tasks.get(w.taskId)!
-    const inputs = Object.fromEntries(def.upstream.map((up) => [up, outputs.get(`${w.runId}/${up}`) ?? null]))
-    outbox.push(buildCommand(work, w.taskId, w.attempt, inputs, subjects, now))
+    outbox.push(buildCommand(work, w.taskId, w.attempt, payloads[i]!, subjects, now))
     const sts = def.timeouts.scheduleToStartMs
     if (sts !== undefined) timers.push({ kind: TimerKind.scheduleToStart, runId: w.runId, taskId: w.taskId, attempt: w.attempt, fireAt: new Date(now.getTime() + sts) })
   }

@@ -5,18 +5,35 @@ import { timerLagMs } from '../db/timers.js'
 /**
  * The coordinator's gauges, sampled when the metrics endpoint is scraped (never per event):
  * per queue, from the commands stream — one consumer listing and one stream info per sample —
- * and the outbox backlog and timer lag, one small query each. A part that fails is left out of
- * the sample rather than failing the scrape.
+ * the events waiting for the coordinators, one consumer info, and the outbox backlog and timer
+ * lag, one small query each. A part that fails is left out of the sample rather than failing
+ * the scrape.
  */
 export function coordinatorGauges(db: Db, jsm: JetStreamManager, subjects: Subjects): () => Promise<GaugeSample> {
   return async () => {
-    const [queues, backlog, lag] = await Promise.allSettled([queueGauges(jsm, subjects), outboxBacklog(db), timerLagMs(db, new Date())])
+    const [queues, events, backlog, lag] = await Promise.allSettled([
+      queueGauges(jsm, subjects),
+      eventsWaiting(jsm, subjects),
+      outboxBacklog(db),
+      timerLagMs(db, new Date()),
+    ])
     return {
       ...(queues.status === 'fulfilled' ? { queues: queues.value } : {}),
-      ...(backlog.status === 'fulfilled' ? { outboxBacklog: backlog.value } : {}),
+      ...(events.status === 'fulfilled' ? { eventsWaiting: events.value } : {}),
+      ...(backlog.status === 'fulfilled' ? { outboxBacklog: backlog.value.rows, outboxOldestSeconds: backlog.value.oldestSeconds } : {}),
       ...(lag.status === 'fulfilled' ? { timerLagSeconds: lag.value / 1000 } : {}),
     }
   }
+}
+
+/**
+ * Events stored and not yet applied: not yet delivered to any coordinator, plus delivered and
+ * not yet acknowledged (a coordinator acknowledges after its transaction commits). Every
+ * coordinator reads the one shared consumer, so each reports the same number.
+ */
+async function eventsWaiting(jsm: JetStreamManager, subjects: Subjects): Promise<number> {
+  const c = await jsm.consumers.info(subjects.eventsStream, subjects.coordinatorConsumer)
+  return c.num_pending + c.num_ack_pending
 }
 
 /**

@@ -12,11 +12,20 @@ const TIMER_BATCH = 500
 /**
  * Fires due durable timers (retry backoff, heartbeat, execution and schedule-to-start
  * timeouts). Each tick peeks at due timers, then claims them under their runs' locks inside
- * `applyBatch`, so with several coordinators every timer fires exactly once.
+ * `applyBatch`, so with several coordinators every timer fires exactly once. Timeouts that decide
+ * an event did not arrive fire only up to `eventsAppliedUpTo` (EventConsumer.eventsAppliedUpTo).
  * Returns true when there may be more due timers (tick again at once).
  */
-export async function fireDueTimers(db: Db, definitions: DefinitionCache, subjects: Subjects, publisher: OutboxPublisher, now: Date = new Date(), alerting?: ApplyContext['alerting']): Promise<boolean> {
-  const due = await dueTimers(db, now, TIMER_BATCH)
+export async function fireDueTimers(
+  db: Db,
+  definitions: DefinitionCache,
+  subjects: Subjects,
+  publisher: OutboxPublisher,
+  now: Date = new Date(),
+  alerting?: ApplyContext['alerting'],
+  eventsAppliedUpTo?: Date,
+): Promise<boolean> {
+  const due = await dueTimers(db, now, TIMER_BATCH, eventsAppliedUpTo)
   if (due.length === 0) return false
   let continued = 0
   await withBatchSpan('baton.timers', due.length, () => due.map(timerTraceparent), async () => {

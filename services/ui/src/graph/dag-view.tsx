@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo, useState } from 'react'
 import { Background, Controls, Handle, MiniMap, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
+import { barSegments, countsWords, mappedLabel, type MapCounts } from '../ui/map-counts'
 import { statusClass, statusIcon, statusLabel } from '../ui/status'
 import { layoutDag, NODE_HEIGHT, NODE_WIDTH } from './layout'
 
@@ -14,6 +15,8 @@ export interface DagTask {
   status?: string
   /** A short extra line: attempts, duration. */
   note?: string
+  /** A mapped task (in a run): how many instances it has (null until its list was read) and their counts by status. */
+  map?: { total: number | null; counts: MapCounts }
 }
 
 type TaskNodeData = { task: DagTask; selected: boolean }
@@ -27,13 +30,15 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>)
       className={`dag-node ${status ? statusClass(status) : 'st-none'}${data.selected ? ' selected' : ''}`}
       data-task={t.id}
       data-status={status ?? ''}
-      title={`${t.id}: ${status ? statusLabel(status) : t.kind} · queue ${t.queue} · trigger ${t.trigger}${t.note ? ` · ${t.note}` : ''}`}
+      data-map-total={t.map ? (t.map.total ?? '') : undefined}
+      title={`${t.id}: ${status ? statusLabel(status) : t.kind} · queue ${t.queue} · trigger ${t.trigger}${t.map ? ` · mapped: ${countsWords(t.map.counts)}` : ''}${t.note ? ` · ${t.note}` : ''}`}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="dag-node-title">
         {status ? <span aria-hidden="true">{statusIcon(status)} </span> : null}
-        {t.id}
+        {t.map ? mappedLabel(t.id, t.map.total) : t.id}
       </div>
+      {t.map ? <MapBar counts={t.map.counts} /> : null}
       <div className="dag-node-meta">
         {status ? <span className="dag-node-status">{statusLabel(status)}</span> : null}
         {t.kind !== 'task' ? <span className="tag">{t.kind}</span> : null}
@@ -45,6 +50,18 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>)
     </div>
   )
 })
+
+/** A mapped task's instances as a thin bar of status colours, with the counts in words for screen readers and on hover. */
+function MapBar({ counts }: { counts: MapCounts }) {
+  const words = countsWords(counts)
+  return (
+    <div className="dag-map-bar" role="img" aria-label={`instances: ${words}`} title={words} data-testid="map-bar">
+      {barSegments(counts).map((s) => (
+        <span key={s.status} className={statusClass(s.status)} style={{ width: `${s.percent}%` }} />
+      ))}
+    </div>
+  )
+}
 
 const nodeTypes = { task: TaskNode }
 

@@ -24,5 +24,10 @@ export function shEnvironment(command: TaskCommand, base: NodeJS.ProcessEnv, ext
   env.BATON_IDEMPOTENCY_KEY = command.idempotencyKey
   env.BATON_WORKFLOW = command.workflow
   env.BATON_INPUTS = JSON.stringify(command.inputs)
+  if (command.map) {
+    // An instance of a mapped task: its index, and its element (a string as is, anything else as JSON).
+    env.BATON_MAP_INDEX = String(command.map.index)
+    env.BATON_MAP_ELEMENT = typeof command.map.element === 'string' ? command.map.element : JSON.stringify(command.map.element ?? null)
+  }
   return env
 }

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router'
 import { toApiError } from '../../api/client'
 import { DagView, type DagTask } from '../../graph/dag-view'
 import type { LiveState } from '../../live/live-events'
+import { countsWords } from '../../ui/map-counts'
 import { StatusLegend } from '../../ui/status'
 import { ErrorState, Loading } from '../../ui/states'
 import { RunContext } from './run-context'
@@ -96,15 +97,16 @@ function ViewTabs({ view, onChange }: { view: RunView; onChange: (v: RunView) =>
   )
 }
 
-/** The DAG coloured by each task's live status; a task's note is its attempts and duration. */
+/** The DAG coloured by each task's live status; a task's note is its attempts and duration, a mapped task's its instances' counts. */
 function RunGraph({ run, rules, selected, onSelect }: { run: RunDetails; rules: Map<string, string>; selected: string | null; onSelect: (id: string) => void }) {
   const tasks = useMemo<DagTask[]>(
     () =>
       run.tasks.map((t) => {
         // Only finished durations: a running one would re-render the whole graph every second.
         const duration = t.status === 'running' ? '' : taskDuration(t, Date.now())
-        const note = [t.attempts > 1 ? `×${t.attempts}` : '', duration].filter(Boolean).join(' · ')
-        return { id: t.id, kind: t.kind, queue: t.queue, trigger: rules.get(t.id) ?? 'all_success', upstream: t.upstream, status: t.status, ...(note ? { note } : {}) }
+        const note = t.map ? countsWords(t.map.counts) : [t.attempts > 1 ? `×${t.attempts}` : '', duration].filter(Boolean).join(' · ')
+        const map = t.map ? { map: { total: t.map.total, counts: t.map.counts } } : {}
+        return { id: t.id, kind: t.kind, queue: t.queue, trigger: rules.get(t.id) ?? 'all_success', upstream: t.upstream, status: t.status, ...map, ...(note ? { note } : {}) }
       }),
     [run.tasks, rules],
   )

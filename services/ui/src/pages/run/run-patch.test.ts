@@ -21,6 +21,7 @@ const task = (id: string, status: RunTask['status'], attempts = 0): RunTask => (
   startedAt: null,
   finishedAt: null,
   waitingFor: null,
+  map: null,
 })
 
 const run = (tasks: RunTask[]): RunDetails =>

@@ -3,7 +3,9 @@ import { useSearchParams } from 'react-router'
 
 /**
  * The run page's state in its query string, so any view can be linked:
- * `?view=graph|timeline&task=ID&attempt=N&tab=logs|output|error|inputs|check`.
+ * `?view=graph|timeline&task=ID&attempt=N&tab=logs|output|error|inputs|check&instances=STATUS`.
+ * `task` may be an instance of a mapped task (`load[3]`); `instances` filters a mapped task's
+ * instance list by status.
  */
 
 /** The main view: the DAG or the Gantt timeline. */
@@ -21,6 +23,8 @@ export interface RunUrlState {
   /** The attempt picked (null: the latest). */
   attempt: number | null
   tab: TaskTab
+  /** A mapped task's instance list: only instances in this status (null: every one). */
+  instances: string | null
 }
 
 /** Reads the run page's state from a query string; anything unknown falls back to the default. */
@@ -33,6 +37,7 @@ export function parseRunUrl(search: URLSearchParams): RunUrlState {
     task: search.get('task') || null,
     attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : null,
     tab: tab && TASK_TABS.includes(tab) ? tab : 'logs',
+    instances: search.get('instances') || null,
   }
 }
 
@@ -53,6 +58,7 @@ export function useRunUrl(): [RunUrlState, (change: Partial<RunUrlState>, option
           }
           if ('attempt' in change) put('attempt', change.attempt == null ? null : String(change.attempt))
           if ('tab' in change) put('tab', change.tab ?? null, 'logs')
+          if ('instances' in change) put('instances', change.instances ?? null)
           return next
         },
         { replace: options?.replace ?? false },

@@ -1,3 +1,5 @@
+import { toApiError } from '../../api/client'
+import { parseInstanceId } from '../../ui/map-counts'
 import { StatusBadge, StatusMark, statusLabel } from '../../ui/status'
 import { Empty } from '../../ui/states'
 import { formatDuration, formatTime, Time } from '../../ui/time'
@@ -5,7 +7,9 @@ import { isRetry } from './gantt-bars'
 import { latestAttempt, type RunDetails, type RunTask, type TaskAttempt } from './run-patch'
 import type { RunUrlState, TaskTab } from './run-url'
 import { TaskActions } from './task-actions'
-import { CheckView, ErrorView, InputsView, OutputView } from './task-details'
+import { useInstanceView, type TaskView } from './instance-query'
+import { MapInstanceList } from './map-instance-list'
+import { CheckView, ErrorView, InputsView, JsonBlock, OutputView } from './task-details'
 import { TaskList } from './task-list'
 import { TaskLogs } from './task-logs'
 
@@ -27,11 +31,28 @@ const TAB_WORDS: Record<TaskTab, string> = { logs: 'Logs', output: 'Output', err
 /**
  * Beside the graph or timeline: the selected task (?task=) — its facts, actions, attempts (pick
  * one: ?attempt=) and tabs (?tab=) for logs, output, error, inputs and check verdict; or, with
- * no task picked, the list of every task.
+ * no task picked, the list of every task. A mapped task lists its instances; an instance
+ * (`?task=load[3]`, read on its own: the run leaves instances out) shows as any task does.
  */
 export function TaskPanel(props: TaskPanelProps) {
   const { run, url, setUrl } = props
-  const task = url.task ? run.tasks.find((t) => t.id === url.task) : undefined
+  const instanceOf = parseInstanceId(url.task)
+  const view = useInstanceView(run.id, instanceOf ? url.task : null)
+  const task: (RunTask & { instance?: TaskView['instance'] }) | undefined = url.task ? (run.tasks.find((t) => t.id === url.task) ?? (instanceOf ? view.data : undefined)) : undefined
+  if (!task && instanceOf && view.isPending) {
+    return (
+      <aside className="panel task-panel" aria-label={`Task ${url.task}`}>
+        <p className="muted">Reading instance {url.task}…</p>
+      </aside>
+    )
+  }
+  if (!task && instanceOf && view.isError && toApiError(view.error).status !== 404) {
+    return (
+      <aside className="panel task-panel" aria-label={`Task ${url.task}`}>
+        <Empty>Could not read instance {url.task}: {toApiError(view.error).message}</Empty>
+      </aside>
+    )
+  }
   if (!task) {
     return (
       <aside className="panel task-panel" aria-label="Tasks">
@@ -53,14 +74,33 @@ export function TaskPanel(props: TaskPanelProps) {
       <div className="task-panel-head">
         <h2>
           <code>{task.id}</code> <StatusBadge status={task.status} />
+          {task.instance ? (
+            <>
+              {' '}
+              <button type="button" className="linkish" onClick={() => setUrl({ task: task.instance!.of })}>
+                instance {task.instance.index} of {task.instance.of}
+              </button>
+            </>
+          ) : null}
         </h2>
         <button type="button" aria-label="Close the task and show every task" onClick={() => setUrl({ task: null })}>
           ✕
         </button>
       </div>
-      <TaskFacts task={task} trigger={props.triggerOf(task.id)} zone={props.zone} />
-      <TaskActions key={task.id} run={run} task={task} zone={props.zone} />
-      <AttemptList task={task} current={attempt} maxAttempts={props.maxAttemptsOf(task.id)} onPick={(n) => setUrl({ attempt: n })} />
+      <TaskFacts task={task} trigger={props.triggerOf(task.instance?.of ?? task.id)} zone={props.zone} />
+      {task.instance ? (
+        <div className="instance-element-block">
+          <h3>Element</h3>
+          <JsonBlock value={task.instance.element} label={`Element of ${task.id}`} />
+        </div>
+      ) : (
+        <TaskActions key={task.id} run={run} task={task} zone={props.zone} />
+      )}
+      {task.map ? (
+        <MapInstanceList runId={run.id} task={{ ...task, map: task.map }} status={url.instances} onStatus={(s) => setUrl({ instances: s })} onSelect={(id) => setUrl({ task: id })} />
+      ) : (
+        <AttemptList task={task} current={attempt} maxAttempts={props.maxAttemptsOf(task.instance?.of ?? task.id)} onPick={(n) => setUrl({ attempt: n })} />
+      )}
       {url.attempt !== null && !attempt ? <Empty>{task.id} has no attempt {url.attempt}. Showing none; pick one above.</Empty> : null}
       <TaskTabs {...props} task={task} attempt={attempt} />
     </aside>
