@@ -46,6 +46,8 @@ test("a short task's start and result, published back to back, are applied in on
   await publishJson(ns.js, ns.subjects.task(runId), started.id, started)
   await publishJson(ns.js, ns.subjects.task(runId), succeeded.id, succeeded)
   await eventually(async () => (await ns.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirst())?.status === 'succeeded', 'the run to succeed')
+  // A batch is reported after its commit and publish, so the run can be seen succeeded first.
+  await eventually(() => batches.length > 0, 'the batch to be reported')
   assert.deepEqual(batches, [2], 'one batch of both events')
   const transitions = await ns.db.selectFrom('history').select(['to_status', 'event_id']).where('run_id', '=', runId).where('task_id', '=', 'a').where('kind', '=', 'transition').orderBy('id').execute()
   assert.deepEqual(transitions, [
@@ -60,6 +62,7 @@ test("a long task's start is applied on its own once the hold has passed, withou
   const started = event(runId, 'started')
   await publishJson(ns.js, ns.subjects.task(runId), started.id, started)
   await eventually(async () => (await ns.db.selectFrom('task_states').select('status').where('run_id', '=', runId).executeTakeFirst())?.status === 'running', 'a running', 10_000)
+  await eventually(() => batches.length > 0, 'the batch to be reported')
   assert.deepEqual(batches, [1], 'the start alone')
   const succeeded = event(runId, 'succeeded')
   await publishJson(ns.js, ns.subjects.task(runId), succeeded.id, succeeded)
