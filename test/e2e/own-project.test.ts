@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
-import { spawnTracked } from '../support/processes.js'
+import { exitWithOutput, spawnTracked } from '../support/processes.js'
 
 // Baton in a project of one's own, as a user sets it up: the packed tarballs (`make pack`) of
 // @baton/sdk and @baton/cli installed with npm into an empty ESM project outside this
@@ -160,7 +160,7 @@ function startService(name: string, command: string, args: readonly string[]): S
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)))
+  const exited = exitWithOutput(child)
   const service = { name, child, output: () => out, exited }
   services.push(service)
   return service

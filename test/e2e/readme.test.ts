@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createTestNamespace, type TestNamespace } from '../support/namespace.js'
 import { assertNoLeaks } from '../support/leak-check.js'
-import { runBaton, spawnTracked } from '../support/processes.js'
+import { exitWithOutput, runBaton, spawnTracked } from '../support/processes.js'
 
 // The README as a newcomer reads it: every shell block of its quick start runs, in order, as one
 // bash script (from the repository root, in this file's namespace), and succeeds; its command
@@ -55,7 +55,7 @@ test('every shell block of the README quick start runs as written and does what 
   let output = ''
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
-  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+  const code = await exitWithOutput(child)
   assert.equal(code, 0, `the quick start failed:\n${output}`)
   assert.match(output, /^valid orders_daily \(4 tasks, queues: default\)$/m)
   assert.match(output, /^deployed orders_daily \(version [0-9a-f]{12}, 4 tasks, queues: default\)$/m)

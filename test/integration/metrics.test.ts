@@ -66,8 +66,10 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
       // Metrics are recorded after commit and publish: wait for the run's last batch to be counted.
       const now = await eventually(async () => {
         const s = await scrape()
-        return s.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) > before.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) && s
-      }, 'the finished run to be counted')
+        // The worker leaves its in-flight count after publishing the result, so it may lag the run.
+        const finished = s.get('baton_runs_finished_total', { ...wf, status: 'succeeded' }) > before.get('baton_runs_finished_total', { ...wf, status: 'succeeded' })
+        return finished && s.get('baton_worker_attempts_in_flight', { queue }) === 0 && s
+      }, 'the finished run to be counted and no attempt in flight')
       const delta = (name: string, match: Record<string, string> = {}) => now.get(name, match) - before.get(name, match)
 
       assert.equal(delta('baton_runs_started_total', { ...wf, trigger: 'manual' }), 1)

@@ -17,11 +17,31 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   return child
 }
 
+/**
+ * The child's exit code (or signal name), once its stdout and stderr are read to the end: Node
+ * may emit 'exit' before the last chunk a process wrote just before exiting has been read, so a
+ * test reading the output on 'exit' could miss it. A grandchild still holding the pipes must not
+ * hang the caller, so the wait for 'close' after 'exit' is capped at 2 s.
+ */
+export function exitWithOutput(child: ChildProcess): Promise<number | string> {
+  const closed = new Promise<void>((r) => child.once('close', () => r()))
+  return new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      const result = code ?? signal ?? -1
+      const timer = setTimeout(() => resolve(result), 2000)
+      void closed.then(() => {
+        clearTimeout(timer)
+        resolve(result)
+      })
+    })
+  })
+}
+
 /** A `baton` child process with its captured output. */
 export interface BatonProcess {
   readonly child: ChildProcess
   output(): string
-  /** Resolves with the exit code (or signal name). */
+  /** Resolves with the exit code (or signal name), once the output is read to the end. */
   readonly exited: Promise<number | string>
   /** SIGKILL, and wait for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>
@@ -33,7 +53,7 @@ export function startBaton(args: readonly string[], env: Record<string, string>)
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
-  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)))
+  const exited = exitWithOutput(child)
   return {
     child,
     output: () => out,
