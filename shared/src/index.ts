@@ -39,6 +39,7 @@ export {
   type BatonMetrics,
   type MetricsEndpoint,
   type GaugeSample,
+  type PoolGauge,
   type QueueGauge,
   type AttemptOutcome,
   type WorkerAttemptOutcome,

@@ -9,7 +9,7 @@ import { parser } from '@prometheus-io/lezer-promql'
 import { parse as parseYaml } from 'yaml'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { startWorker, type Worker } from '@baton/worker'
-import { newId, publishJson, type BatonConfig } from '@baton/shared'
+import { newId, publishJson, setPool, type BatonConfig } from '@baton/shared'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { parseMetrics } from '../support/metrics-scrape.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
@@ -129,6 +129,8 @@ async function exercise(): Promise<Map<string, Exported>> {
   // run's failure alerts the default owner, whose receiver refuses the first send.
   await deploy(ns, { name: 'stalled', defaults: { queue: 'unserved' }, tasks: { waits: { timeout: { scheduleToStart: '1s' }, retry: { attempts: 1 } } } })
   assert.equal((await waitForRun(ns, await trigger(ns, 'stalled'))).status, 'failed')
+  // A pool: its gauges are sampled for every pool, used or not.
+  await setPool(ns.db, { name: 'gauged', slots: 1 }, 'alert-rules test')
   // Dead letters: malformed JSON, an unknown workflow, a result for a run that does not exist.
   await ns.js.publish(ns.subjects.runRequested, new TextEncoder().encode('{not json'), { msgID: newId() })
   const request = newId()
@@ -151,6 +153,7 @@ async function exercise(): Promise<Map<string, Exported>> {
     ['baton_outbox_oldest_seconds', {}],
     ['baton_timer_lag_seconds', {}],
     ['baton_events_waiting', {}],
+    ['baton_pool_oldest_wait_seconds', { pool: 'gauged' }],
     ['baton_alert_deliveries_total', { outcome: 'failed' }],
     ['baton_alert_deliveries_total', { outcome: 'delivered' }],
     ...['invalid_message', 'rejected', 'unknown_run'].map((kind): [string, Record<string, string>] => ['baton_dead_letters_total', { reason_kind: kind }]),

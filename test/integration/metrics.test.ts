@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { startCoordinator, type Coordinator } from '@baton/coordinator'
 import { startWorker, type Worker } from '@baton/worker'
-import { newId, publishJson, type BatonConfig } from '@baton/shared'
+import { newId, publishJson, setPool, type BatonConfig } from '@baton/shared'
 import { assertNoLeaks } from '../support/leak-check.js'
 import { scrapeMetrics, type Scrape } from '../support/metrics-scrape.js'
 import { createTestNamespace, eventually, type TestNamespace } from '../support/namespace.js'
@@ -181,6 +181,39 @@ describe('metrics endpoint', { timeout: 60_000 }, () => {
     const run = await waitForRun(ns, runId)
     assert.equal(run.status, 'cancelled')
     await eventually(async () => (await scrape()).get('baton_events_waiting') === 0, 'nothing waiting once applied')
+  })
+
+  test("the pool gauges show a pool's size, the slots held and an attempt waiting an hour, and all of it released when the run is cancelled", async () => {
+    await setPool(ns.db, { name: 'gauged', slots: 2 }, 'metrics test')
+    // Nobody takes queue `nobody`: `first` holds both slots with its command waiting for a worker,
+    // `second` (parallel to it) waits for the pool.
+    await deploy(ns, { name: 'pooled', defaults: { queue: 'nobody' }, tasks: { first: { pool: 'gauged', slots: 2 }, second: { pool: 'gauged', slots: 2 } } })
+    const runId = await trigger(ns, 'pooled')
+    await eventually(async () => (await ns.db.selectFrom('task_slot_waits').select('task_id').where('run_id', '=', runId).execute()).length === 1, 'one task waiting for the pool')
+    // As if it had waited an hour, by the database's clock.
+    await sql`UPDATE task_slot_waits SET enqueued_at = now() - interval '1 hour' WHERE run_id = ${runId}`.execute(ns.db)
+    const pool = { pool: 'gauged' }
+    const s = await eventually(async () => {
+      const s = await scrape()
+      return s.get('baton_pool_oldest_wait_seconds', pool) >= 3600 && s
+    }, 'the hour-long wait sampled')
+    for (const name of ['baton_pool_slots', 'baton_pool_slots_used', 'baton_pool_waiting', 'baton_pool_oldest_wait_seconds']) assert.ok(s.has(name, pool), `${name} of pool gauged is sampled`)
+    assert.equal(s.get('baton_pool_slots', pool), 2)
+    assert.equal(s.get('baton_pool_slots_used', pool), 2)
+    assert.equal(s.get('baton_pool_waiting', pool), 1)
+    assert.ok(s.get('baton_pool_oldest_wait_seconds', pool) < 3600 + 60, `oldest wait ${s.get('baton_pool_oldest_wait_seconds', pool)} s`)
+
+    // Cancelling the run releases the hold and drops the wait: the pool shows empty.
+    const id = newId()
+    await publishJson(ns.js, ns.subjects.runCancelRequested, id, { id, runId, reason: 'metrics test' })
+    assert.equal((await waitForRun(ns, runId)).status, 'cancelled')
+    const after = await eventually(async () => {
+      const s = await scrape()
+      return s.get('baton_pool_slots_used', pool) === 0 && s
+    }, 'the slots released')
+    assert.equal(after.get('baton_pool_slots', pool), 2)
+    assert.equal(after.get('baton_pool_waiting', pool), 0)
+    assert.equal(after.get('baton_pool_oldest_wait_seconds', pool), 0)
   })
 
   test('dead letters are counted by reason kind', async () => {

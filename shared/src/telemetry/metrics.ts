@@ -49,9 +49,23 @@ export interface QueueGauge {
   /** Pull requests waiting on the consumer (about the number of idle worker slots polling). */
   readonly workers?: number
 }
+/** One pool's numbers, from its row and the slot holds and waits naming it. */
+export interface PoolGauge {
+  readonly pool: string
+  /** The pool's size. */
+  readonly slots: number
+  /** Slots held by attempts queued for a worker or running. */
+  readonly used: number
+  /** Attempts waiting for the pool's slots. */
+  readonly waiting: number
+  /** How long the oldest waiting attempt has waited (0 when none waits). */
+  readonly oldestWaitSeconds: number
+}
+
 /** A sample of the gauges a coordinator reports. Missing parts are not reported. */
 export interface GaugeSample {
   readonly queues?: readonly QueueGauge[]
+  readonly pools?: readonly PoolGauge[]
   readonly outboxBacklog?: number
   /** Age of the oldest outbox row, by the database's clock (0 when the outbox is empty). */
   readonly outboxOldestSeconds?: number
@@ -190,6 +204,10 @@ function bindGauges(meter: Meter): void {
   const outboxOldest = gauge('baton_outbox_oldest_seconds', 'Age of the oldest outbox row not yet published (0 when the outbox is empty)')
   const timerLag = gauge('baton_timer_lag_seconds', 'How late the oldest due timer is (0 when none is due)')
   const eventsWaiting = gauge('baton_events_waiting', "Events stored in JetStream and not yet applied by a coordinator (the coordinators' consumer's num_pending plus num_ack_pending)")
+  const poolSlots = gauge('baton_pool_slots', "A pool's size in slots")
+  const poolUsed = gauge('baton_pool_slots_used', "A pool's slots held by attempts queued for a worker or running")
+  const poolWaiting = gauge('baton_pool_waiting', "Attempts waiting for a pool's slots (status queued, not yet sent to a worker)")
+  const poolOldestWait = gauge('baton_pool_oldest_wait_seconds', 'How long the oldest attempt waiting for a pool has waited (0 when none waits)')
   meter.addBatchObservableCallback(
     async (result: BatchObservableResult) => {
       for (const s of await Promise.all([...sources].map(sampleOf))) {
@@ -199,13 +217,19 @@ function bindGauges(meter: Meter): void {
           result.observe(lag, q.lag, { queue: q.queue })
           if (q.workers !== undefined) result.observe(workers, q.workers, { queue: q.queue })
         }
+        for (const p of s.pools ?? []) {
+          result.observe(poolSlots, p.slots, { pool: p.pool })
+          result.observe(poolUsed, p.used, { pool: p.pool })
+          result.observe(poolWaiting, p.waiting, { pool: p.pool })
+          result.observe(poolOldestWait, p.oldestWaitSeconds, { pool: p.pool })
+        }
         if (s.outboxBacklog !== undefined) result.observe(backlog, s.outboxBacklog)
         if (s.outboxOldestSeconds !== undefined) result.observe(outboxOldest, s.outboxOldestSeconds)
         if (s.timerLagSeconds !== undefined) result.observe(timerLag, s.timerLagSeconds)
         if (s.eventsWaiting !== undefined) result.observe(eventsWaiting, s.eventsWaiting)
       }
     },
-    [depth, lag, workers, backlog, outboxOldest, timerLag, eventsWaiting],
+    [depth, lag, workers, poolSlots, poolUsed, poolWaiting, poolOldestWait, backlog, outboxOldest, timerLag, eventsWaiting],
   )
 }
 

@@ -1,25 +1,28 @@
 import type { Db, GaugeSample, JetStreamManager, QueueGauge, Subjects } from '@baton/shared'
 import { outboxBacklog } from '../db/outbox.js'
+import { poolUse } from '../db/pool-use.js'
 import { timerLagMs } from '../db/timers.js'
 
 /**
  * The coordinator's gauges, sampled when the metrics endpoint is scraped (never per event):
  * per queue, from the commands stream — one consumer listing and one stream info per sample —
- * the events waiting for the coordinators, one consumer info, and the outbox backlog and timer
- * lag, one small query each. A part that fails is left out of the sample rather than failing
+ * the events waiting for the coordinators, one consumer info, and the pools' use, the outbox
+ * backlog and the timer lag, one small query each. A part that fails is left out of the sample rather than failing
  * the scrape.
  */
 export function coordinatorGauges(db: Db, jsm: JetStreamManager, subjects: Subjects): () => Promise<GaugeSample> {
   return async () => {
-    const [queues, events, backlog, lag] = await Promise.allSettled([
+    const [queues, events, pools, backlog, lag] = await Promise.allSettled([
       queueGauges(jsm, subjects),
       eventsWaiting(jsm, subjects),
+      poolUse(db),
       outboxBacklog(db),
       timerLagMs(db, new Date()),
     ])
     return {
       ...(queues.status === 'fulfilled' ? { queues: queues.value } : {}),
       ...(events.status === 'fulfilled' ? { eventsWaiting: events.value } : {}),
+      ...(pools.status === 'fulfilled' ? { pools: pools.value } : {}),
       ...(backlog.status === 'fulfilled' ? { outboxBacklog: backlog.value.rows, outboxOldestSeconds: backlog.value.oldestSeconds } : {}),
       ...(lag.status === 'fulfilled' ? { timerLagSeconds: lag.value / 1000 } : {}),
     }
