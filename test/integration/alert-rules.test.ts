@@ -154,6 +154,7 @@ async function exercise(): Promise<Map<string, Exported>> {
     ['baton_timer_lag_seconds', {}],
     ['baton_events_waiting', {}],
     ['baton_pool_oldest_wait_seconds', { pool: 'gauged' }],
+    ['nodejs_eventloop_delay_p99', {}],
     ['baton_alert_deliveries_total', { outcome: 'failed' }],
     ['baton_alert_deliveries_total', { outcome: 'delivered' }],
     ...['invalid_message', 'rejected', 'unknown_run'].map((kind): [string, Record<string, string>] => ['baton_dead_letters_total', { reason_kind: kind }]),

@@ -52,9 +52,18 @@ test('a started coordinator and worker are live and ready, each naming what it c
   assert.deepEqual(w.body, { status: 'ready', checks: { 'worker.probed': { ok: true } } })
   assert.deepEqual(await get(`${coordinatorUrl}/healthz`), { status: 200, body: { status: 'ok', checks: { 'coordinator.events': { ok: true } } } })
   assert.deepEqual(await get(`${workerUrl}/healthz`), { status: 200, body: { status: 'ok', checks: {} } })
-  const metrics = await fetch(`${coordinatorUrl}/metrics`)
-  assert.equal(metrics.status, 200, 'the same port still serves /metrics')
-  assert.match(await metrics.text(), /baton_/)
+  for (const url of [coordinatorUrl, workerUrl]) {
+    const metrics = await fetch(`${url}/metrics`)
+    assert.equal(metrics.status, 200, 'the same port still serves /metrics')
+    assert.match(await metrics.text(), /^target_info\{.*service_name="baton-(coordinator|worker)"/m)
+    // Node.js's runtime metrics, from the bundled `baton` as users run it. The event-loop delay
+    // is reported once 5 samples (100 ms) have been taken since the previous scrape.
+    const families = ['nodejs_eventloop_delay_p99', 'nodejs_eventloop_utilization', 'v8js_memory_heap_used']
+    await eventually(async () => {
+      const text = await (await fetch(`${url}/metrics`)).text()
+      return families.every((f) => new RegExp(`^${f}[{ ]`, 'm').test(text))
+    }, `${url} to export ${families.join(', ')}`)
+  }
 })
 
 test('the endpoint refuses other paths and methods with a line saying what it serves', async () => {

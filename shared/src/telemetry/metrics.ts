@@ -233,13 +233,26 @@ function bindGauges(meter: Meter): void {
   )
 }
 
+/**
+ * Node.js's own numbers beside Baton's: event-loop delay and utilization, heap use per space, GC
+ * pauses and active handles, from OpenTelemetry's runtime instrumentation (`nodejs_eventloop_*`,
+ * `v8js_*`; docs/observability.md). Its event-loop histogram samples every 20 ms, a libuv timer
+ * of its own: nothing on Baton's paths. Loaded only where an endpoint is served.
+ */
+async function runtimeMetrics(provider: MeterProvider): Promise<{ disable(): void }> {
+  const { RuntimeNodeInstrumentation } = await import('@opentelemetry/instrumentation-runtime-node')
+  const runtime = new RuntimeNodeInstrumentation({ monitoringPrecision: 20 })
+  runtime.setMeterProvider(provider)
+  return runtime
+}
+
 /** Where the endpoint serves. */
 export interface MetricsEndpoint {
   /** `http://host:port/metrics`. */
   readonly url: string
 }
 
-let running: { users: number; ready: Promise<{ endpoint: MetricsEndpoint; provider: MeterProvider; server: Server }> } | undefined
+let running: { users: number; ready: Promise<{ endpoint: MetricsEndpoint; provider: MeterProvider; server: Server; runtime: { disable(): void } }> } | undefined
 
 /**
  * Serves `/metrics` (with `/healthz` and `/readyz`: process-endpoint.ts) on `host:port` (default
@@ -265,7 +278,8 @@ export async function startMetrics(options: { service: string; port: number; hos
     const meter = provider.getMeter('baton')
     for (const i of Object.values(instruments)) i.bind(meter)
     bindGauges(meter)
-    return { endpoint: { url: `http://${host.includes(':') ? `[${host}]` : host}:${options.port}/metrics` }, provider, server }
+    const runtime = await runtimeMetrics(provider)
+    return { runtime, endpoint: { url: `http://${host.includes(':') ? `[${host}]` : host}:${options.port}/metrics` }, provider, server }
   })()
   running = { users: 1, ready }
   try {
@@ -283,7 +297,8 @@ export async function stopMetrics(): Promise<void> {
   running = undefined
   const noop = createNoopMeter()
   for (const i of Object.values(instruments)) i.bind(noop)
-  const { provider, server } = await ready
+  const { provider, server, runtime } = await ready
+  runtime.disable()
   await provider.shutdown()
   await closeProcessEndpoint(server)
 }
