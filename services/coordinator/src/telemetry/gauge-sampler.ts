@@ -7,8 +7,8 @@ import { timerLagMs } from '../db/timers.js'
  * The coordinator's gauges, sampled when the metrics endpoint is scraped (never per event):
  * per queue, from the commands stream — one consumer listing and one stream info per sample —
  * the events waiting for the coordinators, one consumer info, and the pools' use, the outbox
- * backlog and the timer lag, one small query each. A part that fails is left out of the sample rather than failing
- * the scrape.
+ * backlog and the timer lag, one small query each. A part that fails is left out of the sample
+ * rather than failing the scrape.
  */
 export function coordinatorGauges(db: Db, jsm: JetStreamManager, subjects: Subjects): () => Promise<GaugeSample> {
   return async () => {
